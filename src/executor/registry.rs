@@ -1,0 +1,116 @@
+//! The registry of a runtime's live tasks: a waker for each, so shutdown
+//! can reach tasks that sit in no queue (waiting on a channel, a timer, an
+//! op), and abort can wake a task by its key.
+//!
+//! Sharded to keep spawns on different threads from contending: a key
+//! carries its shard in the low bits.
+
+use std::sync::Mutex;
+use std::task::Waker;
+
+use slab::Slab;
+
+const SHARD_BITS: usize = 4;
+const SHARDS: usize = 1 << SHARD_BITS;
+
+/// A registered task: its waker (taken at shutdown) and its identity (the
+/// address of its metadata), which tells a reused key from the original.
+#[derive(Debug, Default)]
+struct Entry {
+    waker: Option<Waker>,
+    id: usize,
+}
+
+#[derive(Debug)]
+pub(crate) struct Registry {
+    shards: Box<[Mutex<Slab<Entry>>]>,
+}
+
+fn shard_for_thread() -> usize {
+    thread_local! {
+        static SHARD: usize = {
+            use std::hash::{BuildHasher, Hash, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            std::thread::current().id().hash(&mut h);
+            h.finish() as usize % SHARDS
+        };
+    }
+    SHARD.try_with(|s| *s).unwrap_or(0)
+}
+
+impl Registry {
+    pub(crate) fn new() -> Registry {
+        Registry {
+            shards: (0..SHARDS).map(|_| Mutex::new(Slab::new())).collect(),
+        }
+    }
+
+    fn shard(&self, key: usize) -> std::sync::MutexGuard<'_, Slab<Entry>> {
+        self.shards[key & (SHARDS - 1)]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes a key for a task about to be created; see [`Registry::fill`].
+    pub(crate) fn reserve(&self) -> usize {
+        let shard = shard_for_thread();
+        let index = self.shards[shard]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(Entry::default());
+        (index << SHARD_BITS) | shard
+    }
+
+    /// Records the waker and identity of the task created for `key`.
+    pub(crate) fn fill(&self, key: usize, waker: Waker, id: usize) {
+        if let Some(entry) = self.shard(key).get_mut(key >> SHARD_BITS) {
+            *entry = Entry {
+                waker: Some(waker),
+                id,
+            };
+        }
+    }
+
+    pub(crate) fn remove(&self, key: usize) {
+        let waker = self.shard(key).try_remove(key >> SHARD_BITS);
+        drop(waker);
+    }
+
+    /// Wakes the task at `key`, if it is still there.
+    pub(crate) fn wake(&self, key: usize) {
+        let waker = self
+            .shard(key)
+            .get(key >> SHARD_BITS)
+            .and_then(|e| e.waker.clone());
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// A clone of the waker of the task at `key`, if that is still the task
+    /// identified by `id`.
+    pub(crate) fn waker(&self, key: usize, id: usize) -> Option<Waker> {
+        self.shard(key)
+            .get(key >> SHARD_BITS)
+            .filter(|e| e.id == id)
+            .and_then(|e| e.waker.clone())
+    }
+
+    /// Takes every waker out (the tasks stay registered until dropped).
+    pub(crate) fn take_all(&self) -> Vec<Waker> {
+        let mut all = Vec::new();
+        for shard in self.shards.iter() {
+            let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+            all.extend(shard.iter_mut().filter_map(|(_, e)| e.waker.take()));
+        }
+        all
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len())
+            .sum()
+    }
+}

@@ -1,0 +1,472 @@
+//! The worker loop: run tasks, look at the driver, steal, spin, park.
+//!
+//! A worker thread of a multi-thread runtime runs `Worker::run` until
+//! shutdown; a current-thread runtime's `block_on` runs the same loop for
+//! its one slot until the main future completes. While the loop runs, a
+//! thread-local points at the worker's context so that tasks woken on this
+//! thread are queued here (the LIFO slot for message passing) without
+//! touching shared queues.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{fence, AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use super::scheduler::{Flavor, Shared};
+use super::task::Runnable;
+use crate::reactor::{self, DriverShared};
+
+/// How many times in a row the LIFO slot may run before the local queue
+/// gets a turn (two tasks waking each other must not starve the rest).
+const LIFO_LIMIT: u32 = 3;
+/// Rounds of stealing attempts before a worker parks. A parked worker costs
+/// ~15 µs to wake, so a short spin pays off when work arrives soon.
+const SPIN_ROUNDS: u32 = 32;
+
+/// The part of a worker that code running on its thread (schedule calls,
+/// `block_in_place`) may reach through the thread-local.
+pub(crate) struct WorkerCtx {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) index: usize,
+    lifo: Cell<Option<Runnable>>,
+    /// Inside `block_in_place`: tasks woken here go to the injector.
+    blocked: Cell<bool>,
+}
+
+thread_local! {
+    static CURRENT: Cell<*const WorkerCtx> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Runs `f` with the calling thread's worker context, if it is a worker.
+fn with_ctx<R>(f: impl FnOnce(&WorkerCtx) -> R) -> Option<R> {
+    let ptr = CURRENT.try_with(|c| c.get()).ok()?;
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: the pointer is set by `Worker::run_until` to a context that
+    // lives on its stack frame (boxed) and is reset before the frame ends.
+    Some(f(unsafe { &*ptr }))
+}
+
+/// Queues `runnable` on the current thread's worker if that worker belongs
+/// to `shared` and is not blocked; otherwise hands it back.
+pub(crate) fn schedule_local(
+    shared: &Arc<Shared>,
+    runnable: Runnable,
+    yielded: bool,
+) -> Result<(), Runnable> {
+    let mut runnable = Some(runnable);
+    let done = with_ctx(|ctx| {
+        if !Arc::ptr_eq(&ctx.shared, shared) || ctx.blocked.get() {
+            return false;
+        }
+        let r = runnable.take().expect("runnable");
+        if yielded {
+            push_queue(ctx, r);
+        } else if let Some(prev) = ctx.lifo.replace(Some(r)) {
+            push_queue(ctx, prev);
+        }
+        true
+    });
+    match (done, runnable) {
+        (Some(true), _) => Ok(()),
+        (_, Some(r)) => Err(r),
+        (_, None) => unreachable!("runnable taken only when queued"),
+    }
+}
+
+fn push_queue(ctx: &WorkerCtx, runnable: Runnable) {
+    let shared = &ctx.shared;
+    match shared.slots[ctx.index].queue.push(runnable) {
+        Ok(()) => {}
+        Err(e) => {
+            if let Err(e) = shared.injector.push(e.into_inner()) {
+                drop(e.into_inner());
+                return;
+            }
+        }
+    }
+    if shared.flavor == Flavor::MultiThread {
+        shared.notify_parked();
+    }
+}
+
+fn owns_local(slot: &super::scheduler::Slot) -> bool {
+    slot.local_owner.get() == Some(&std::thread::current().id())
+}
+
+/// The runtime and slot of the calling thread, if it is a worker.
+pub(crate) fn current() -> Option<(Arc<Shared>, usize)> {
+    with_ctx(|ctx| (ctx.shared.clone(), ctx.index))
+}
+
+/// Marks the calling worker (if any) blocked and moves its queued tasks to
+/// the injector so other workers run them. Undone when the guard drops.
+pub(crate) fn enter_blocking() -> Option<BlockingGuard> {
+    with_ctx(|ctx| {
+        if ctx.blocked.replace(true) {
+            return None;
+        }
+        let shared = &ctx.shared;
+        let slot = &shared.slots[ctx.index];
+        let lifo = ctx.lifo.take();
+        for r in lifo
+            .into_iter()
+            .chain(std::iter::from_fn(|| slot.queue.pop().ok()))
+        {
+            if let Err(e) = shared.injector.push(r) {
+                drop(e.into_inner());
+            }
+        }
+        shared.notify_parked();
+        Some(BlockingGuard {
+            driver: slot.driver.clone(),
+        })
+    })
+    .flatten()
+}
+
+/// The calling worker is inside a blocking section; see [`enter_blocking`].
+pub(crate) struct BlockingGuard {
+    driver: Arc<DriverShared>,
+}
+
+impl BlockingGuard {
+    /// The driver of the blocked worker, to park in while waiting.
+    pub(crate) fn driver(&self) -> &Arc<DriverShared> {
+        &self.driver
+    }
+}
+
+impl Drop for BlockingGuard {
+    fn drop(&mut self) {
+        with_ctx(|ctx| ctx.blocked.set(false));
+    }
+}
+
+/// Wakes the main future of a `block_on` and the thread running it.
+pub(crate) struct MainWaker {
+    woken: AtomicBool,
+    driver: Arc<DriverShared>,
+}
+
+impl MainWaker {
+    pub(crate) fn new(driver: Arc<DriverShared>) -> Arc<MainWaker> {
+        Arc::new(MainWaker {
+            woken: AtomicBool::new(true),
+            driver,
+        })
+    }
+
+    pub(crate) fn take(&self) -> bool {
+        self.woken.swap(false, Ordering::AcqRel)
+    }
+
+    pub(crate) fn is_woken(&self) -> bool {
+        self.woken.load(Ordering::Acquire)
+    }
+}
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.woken.swap(true, Ordering::AcqRel) {
+            self.driver.unpark();
+        }
+    }
+}
+
+/// Sets the thread-local context for the lifetime of the loop.
+struct CtxGuard {
+    prev: *const WorkerCtx,
+}
+
+impl Drop for CtxGuard {
+    fn drop(&mut self) {
+        let prev = self.prev;
+        let _ = CURRENT.try_with(|c| c.set(prev));
+    }
+}
+
+pub(crate) struct Worker {
+    ctx: Box<WorkerCtx>,
+    tick: u32,
+    lifo_streak: u32,
+    searching: bool,
+    rng: u32,
+    completions: reactor::Completions,
+}
+
+impl Worker {
+    pub(crate) fn new(shared: Arc<Shared>, index: usize) -> Worker {
+        Worker {
+            ctx: Box::new(WorkerCtx {
+                shared,
+                index,
+                lifo: Cell::new(None),
+                blocked: Cell::new(false),
+            }),
+            tick: 0,
+            lifo_streak: 0,
+            searching: false,
+            rng: 0x9E37_79B9 ^ (index as u32 + 1),
+            completions: reactor::Completions::default(),
+        }
+    }
+
+    fn shared(&self) -> &Arc<Shared> {
+        &self.ctx.shared
+    }
+
+    /// Runs tasks until `main` completes (or, without `main`, until the
+    /// runtime shuts down). The thread's driver must be installed.
+    pub(crate) fn run_until<F: Future>(
+        &mut self,
+        mut main: Option<(Pin<&mut F>, &Arc<MainWaker>)>,
+    ) -> Option<F::Output> {
+        let prev = CURRENT.with(|c| c.replace(&*self.ctx));
+        let _guard = CtxGuard { prev };
+        let interval = self.shared().config.event_interval;
+        loop {
+            if let Some((fut, waker)) = main.as_mut() {
+                if waker.take() {
+                    let w = Waker::from((*waker).clone());
+                    if let Poll::Ready(out) = fut.as_mut().poll(&mut Context::from_waker(&w)) {
+                        return Some(out);
+                    }
+                }
+            }
+            if self.shared().is_shutdown() {
+                return None;
+            }
+            self.tick = self.tick.wrapping_add(1);
+            if let Some(task) = self.next_task() {
+                self.run_task(task);
+                if self.tick % interval == 0 {
+                    self.maintenance();
+                }
+                continue;
+            }
+            self.maintenance();
+            let main_woken = main.as_ref().is_some_and(|(_, w)| w.is_woken());
+            if main_woken || self.has_own_work() {
+                continue;
+            }
+            if let Some(task) = self.search() {
+                self.run_task(task);
+                continue;
+            }
+            self.park(main.as_ref().map(|(_, w)| *w));
+        }
+    }
+
+    fn has_own_work(&self) -> bool {
+        let slot = &self.shared().slots[self.ctx.index];
+        let lifo = self.ctx.lifo.take();
+        let has_lifo = lifo.is_some();
+        self.ctx.lifo.set(lifo);
+        has_lifo || !slot.queue.is_empty() || (!slot.local.is_empty() && owns_local(slot))
+    }
+
+    fn next_task(&mut self) -> Option<Runnable> {
+        let shared = self.ctx.shared.clone();
+        let slot = &shared.slots[self.ctx.index];
+        if self.tick % shared.config.event_interval == 0 {
+            if let Some(t) = self.pop_injector() {
+                return Some(t);
+            }
+        }
+        if self.lifo_streak < LIFO_LIMIT {
+            if let Some(t) = self.ctx.lifo.take() {
+                self.lifo_streak += 1;
+                return Some(t);
+            }
+        } else if let Some(t) = self.ctx.lifo.take() {
+            // Let the queue run first; the LIFO task waits its turn there.
+            push_queue(&self.ctx, t);
+        }
+        self.lifo_streak = 0;
+        slot.queue
+            .pop()
+            .ok()
+            .or_else(|| self.pop_local())
+            .or_else(|| self.pop_injector())
+    }
+
+    /// Takes a `!Send` task, if this thread is the one they belong to.
+    fn pop_local(&self) -> Option<Runnable> {
+        let slot = &self.ctx.shared.slots[self.ctx.index];
+        if slot.local.is_empty() || !owns_local(slot) {
+            return None;
+        }
+        slot.local.pop().ok()
+    }
+
+    /// Takes a task from the injector, moving a batch more to the local
+    /// queue.
+    fn pop_injector(&self) -> Option<Runnable> {
+        let shared = &self.ctx.shared;
+        let first = shared.injector.pop().ok()?;
+        let slot = &shared.slots[self.ctx.index];
+        let batch = (shared.injector.len() / shared.slots.len())
+            .min(slot.queue.capacity().unwrap_or(0) / 2);
+        for _ in 0..batch {
+            let Ok(t) = shared.injector.pop() else { break };
+            if let Err(e) = slot.queue.push(t) {
+                let _ = shared.injector.push(e.into_inner());
+                break;
+            }
+        }
+        Some(first)
+    }
+
+    fn run_task(&mut self, task: Runnable) {
+        if self.searching {
+            self.searching = false;
+            if self.shared().idle.transition_from_searching() {
+                self.shared().notify_parked();
+            }
+        }
+        task.run();
+    }
+
+    /// Looks at the driver without blocking and wakes what completed.
+    fn maintenance(&mut self) {
+        let completions = &mut self.completions;
+        reactor::with_current(|d| d.poll(completions));
+        self.completions.run();
+    }
+
+    /// Steals from the injector and other workers, spinning a little before
+    /// giving up.
+    fn search(&mut self) -> Option<Runnable> {
+        if let Some(t) = self.pop_injector() {
+            return Some(t);
+        }
+        let shared = self.ctx.shared.clone();
+        if shared.slots.len() == 1 {
+            return None;
+        }
+        if !self.searching {
+            if !shared.idle.transition_to_searching() {
+                return None;
+            }
+            self.searching = true;
+        }
+        for _ in 0..SPIN_ROUNDS {
+            if let Some(t) = self.steal_once(&shared) {
+                return Some(t);
+            }
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+        }
+        None
+    }
+
+    fn steal_once(&mut self, shared: &Arc<Shared>) -> Option<Runnable> {
+        if let Some(t) = self.pop_injector() {
+            return Some(t);
+        }
+        let n = shared.slots.len();
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 17;
+        self.rng ^= self.rng << 5;
+        let start = self.rng as usize % n;
+        let mine = &shared.slots[self.ctx.index].queue;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.ctx.index {
+                continue;
+            }
+            let queue = &shared.slots[victim].queue;
+            let count = queue.len().div_ceil(2);
+            let Some(first) = queue.pop().ok() else {
+                continue;
+            };
+            for _ in 1..count {
+                let Ok(t) = queue.pop() else { break };
+                if let Err(e) = mine.push(t) {
+                    let _ = shared.injector.push(e.into_inner());
+                    break;
+                }
+            }
+            return Some(first);
+        }
+        None
+    }
+
+    fn park(&mut self, main: Option<&Arc<MainWaker>>) {
+        let shared = self.ctx.shared.clone();
+        let index = self.ctx.index;
+        let was_last = shared.idle.transition_to_parked(index, self.searching);
+        self.searching = false;
+        if was_last && shared.has_stealable_work() {
+            shared.notify_parked();
+        }
+        loop {
+            fence(Ordering::SeqCst);
+            if self.has_own_work()
+                || !shared.injector.is_empty()
+                || shared.is_shutdown()
+                || main.is_some_and(|m| m.is_woken())
+            {
+                break;
+            }
+            let completions = &mut self.completions;
+            reactor::with_current(|d| d.park(None, completions));
+            self.completions.run();
+            if !shared.idle.is_parked(index) {
+                break;
+            }
+        }
+        if !shared.idle.unpark_self(index) {
+            // A notifier took us off the list: we count as searching.
+            self.searching = true;
+        }
+    }
+
+    /// Drops every task queued on this worker (the runtime is shutting
+    /// down). Runs on the worker's thread, so `!Send` tasks are dropped
+    /// where they live.
+    pub(crate) fn drain(&mut self) {
+        let slot = &self.ctx.shared.slots[self.ctx.index];
+        drop(self.ctx.lifo.take());
+        while let Ok(r) = slot.queue.pop() {
+            drop(r);
+        }
+        slot.local.close();
+        let owned = owns_local(slot);
+        while let Ok(r) = slot.local.pop() {
+            if owned {
+                drop(r);
+            } else {
+                // A `!Send` future may only be dropped on its own thread.
+                std::mem::forget(r);
+            }
+        }
+    }
+
+    /// Moves the LIFO task to the queue, so a nested loop on this thread
+    /// (see `block_on`) can run it.
+    pub(crate) fn flush_lifo_of_current() {
+        with_ctx(|ctx| {
+            if let Some(t) = ctx.lifo.take() {
+                push_queue(ctx, t);
+            }
+        });
+    }
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("index", &self.ctx.index)
+            .finish()
+    }
+}

@@ -1,0 +1,38 @@
+//! The reactor: operations as data, the `Op<T>` future that carries one
+//! through the kernel, and the drivers that own the rings.
+//!
+//! - `op.rs`: the `OpCode` trait (an op describes itself), the shared
+//!   `OpCell` and the `Op<T>` future with its lifecycle and cancel-on-drop.
+//! - `ops/`: one file per operation.
+//! - `driver.rs`: the per-thread driver (ring, timers, inbox for other
+//!   threads) and the thread-local through which ops find it.
+//! - `uring/`: the io_uring backend (setup, submission with back-pressure,
+//!   waiting, reaping).
+//! - `unpark.rs`: waking a parked driver from another thread.
+//! - `fallback.rs`: the process-wide driver thread that serves ops and
+//!   timers polled where no zio runtime runs.
+
+mod driver;
+mod fallback;
+// Ops reach users through net and fs (issue 3); until then only the
+// reactor tests drive them.
+#[cfg_attr(not(test), allow(dead_code))]
+mod op;
+// The ops of this module are used by the I/O types of issue 3 (net, fs);
+// until those land only the reactor tests use them.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod ops;
+mod unpark;
+mod uring;
+
+#[cfg_attr(not(test), allow(unused_imports))]
+pub(crate) use driver::live_ops;
+pub(crate) use driver::{
+    add_timer, install, uninstall, with_current, Completions, Driver, DriverShared,
+};
+#[cfg_attr(not(test), allow(unused_imports))]
+pub(crate) use op::Op;
+pub(crate) use uring::RingConfig;
+
+#[cfg(test)]
+mod tests;

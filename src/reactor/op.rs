@@ -1,0 +1,359 @@
+//! The `Op<T>` future and the shared cell that carries an operation through
+//! the kernel.
+//!
+//! An operation's data (`T: OpCode`: fd, buffers, timespecs...) lives in an
+//! [`OpCell`] on the heap, shared by the future and the driver through an
+//! `Arc`. The driver holds one strong reference from submission until the
+//! final completion, so the data stays alive and unmoved while the kernel may
+//! touch it, whatever happens to the future. Lifecycle:
+//!
+//! ```text
+//! IDLE --first poll--> IN_FLIGHT --CQE--> COMPLETED   (future takes the data back)
+//!                          |
+//!                          +--future dropped--> CANCELLED --CQE--> freed by the driver
+//! ```
+//!
+//! The state is atomic and the waker an `AtomicWaker`, so a task that was
+//! stolen by another worker can poll or drop the op from there; only
+//! requests that touch the ring (submit, cancel) go through the home driver.
+
+use std::cell::UnsafeCell;
+use std::future::Future;
+use std::io;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use atomic_waker::AtomicWaker;
+use io_uring::squeue::Entry;
+
+use super::driver::{self, DriverShared};
+
+/// One operation, described as plain data.
+///
+/// An implementation lives in a file of its own under `reactor/ops/` and
+/// describes itself to the backend; the driver never looks inside it.
+pub(crate) trait OpCode: Send + 'static {
+    /// What the op's future resolves to (usually the result and the buffers).
+    type Output;
+
+    /// The submission queue entry for this op.
+    ///
+    /// Called once, on the home driver's thread. Pointers in the entry may
+    /// point into `self`: `self` sits at a fixed heap address and is not
+    /// touched by anyone else until the completion arrives.
+    fn uring_entry(&mut self) -> Entry;
+
+    /// Turns the kernel's result (`res` of the CQE: a count or `-errno`) into
+    /// the output, handing the buffers back.
+    fn complete(self, res: i32, flags: u32) -> Self::Output;
+
+    /// The result of an op whose future was dropped. Ops that produce a
+    /// resource (an fd from open or accept) release it here.
+    fn complete_orphan(&mut self, _res: i32) {}
+}
+
+const IDLE: u8 = 0;
+const IN_FLIGHT: u8 = 1;
+const COMPLETED: u8 = 2;
+const CANCELLED: u8 = 3;
+
+/// Type-erased functions of one `OpCell<T>`.
+struct VTable {
+    entry: unsafe fn(NonNull<Header>) -> Entry,
+    orphan: unsafe fn(NonNull<Header>, i32),
+    release: unsafe fn(NonNull<Header>),
+}
+
+/// The type-independent head of an [`OpCell`]; `RawOp` points here.
+pub(crate) struct Header {
+    vtable: &'static VTable,
+    state: AtomicU8,
+    /// `(res, flags)` of the CQE; written by the driver before the state
+    /// becomes COMPLETED, read by the future after it sees COMPLETED.
+    result: UnsafeCell<(i32, u32)>,
+    waker: AtomicWaker,
+    /// Index in the home driver's table of in-flight ops; only the home
+    /// driver's thread touches it.
+    slot: UnsafeCell<usize>,
+}
+
+// SAFETY: `result` and `slot` are plain data whose accesses are ordered by
+// `state` (see the fields' docs): `slot` is only touched by the home driver's
+// thread, `result` is written before a Release store of COMPLETED and read
+// after an Acquire load of it. Everything else is atomic.
+unsafe impl Sync for Header {}
+// SAFETY: as above; the header holds no thread-bound data.
+unsafe impl Send for Header {}
+
+/// Header plus op data. `repr(C)` puts the header first, so a pointer to
+/// the cell is a pointer to its header.
+#[repr(C)]
+pub(crate) struct OpCell<T> {
+    header: Header,
+    /// The op. Owned by the driver between submission and completion (or
+    /// until the final CQE of a cancelled op), by the future otherwise.
+    data: UnsafeCell<Option<T>>,
+}
+
+// SAFETY: access to `data` is handed between the future and the driver by
+// `header.state` (Release/Acquire), so only one side touches it at a time.
+// `T: Send` because the driver may run on another thread than the future.
+unsafe impl<T: Send> Sync for OpCell<T> {}
+
+impl<T: OpCode> OpCell<T> {
+    const VTABLE: VTable = VTable {
+        entry: Self::entry_raw,
+        orphan: Self::orphan_raw,
+        release: Self::release_raw,
+    };
+
+    /// # Safety
+    /// `header` must point at the header of a live `OpCell<T>` whose data the
+    /// calling driver owns (state IN_FLIGHT, called once at submission).
+    unsafe fn entry_raw(header: NonNull<Header>) -> Entry {
+        // SAFETY: per the contract the cell is an `OpCell<T>` (repr(C), header
+        // first) and the driver has exclusive access to `data` now.
+        let cell = unsafe { header.cast::<OpCell<T>>().as_ref() };
+        // SAFETY: exclusive access as above.
+        let data = unsafe { &mut *cell.data.get() };
+        data.as_mut()
+            .expect("op data present at submission")
+            .uring_entry()
+    }
+
+    /// # Safety
+    /// `header` must point at a live `OpCell<T>` in state CANCELLED: the
+    /// future is gone and the driver owns the data.
+    unsafe fn orphan_raw(header: NonNull<Header>, res: i32) {
+        // SAFETY: per the contract.
+        let cell = unsafe { header.cast::<OpCell<T>>().as_ref() };
+        // SAFETY: the future was dropped; nobody else touches `data`.
+        if let Some(data) = unsafe { &mut *cell.data.get() } {
+            data.complete_orphan(res);
+        }
+    }
+
+    /// # Safety
+    /// `header` must carry one strong count of an `Arc<OpCell<T>>`, obtained
+    /// from `Arc::into_raw`; that count is given up here.
+    unsafe fn release_raw(header: NonNull<Header>) {
+        // SAFETY: per the contract, the pointer came from `Arc::into_raw` of
+        // an `Arc<OpCell<T>>` and owns one count.
+        drop(unsafe { Arc::from_raw(header.cast::<OpCell<T>>().as_ptr()) });
+    }
+}
+
+/// One strong reference to an `OpCell` of unknown type: what the driver
+/// holds for an op in flight. Dropping it gives the reference up.
+pub(crate) struct RawOp(NonNull<Header>);
+
+// SAFETY: a RawOp is an `Arc<OpCell<T>>` with `T: Send`, which is Send and
+// Sync (see the impls above).
+unsafe impl Send for RawOp {}
+
+impl RawOp {
+    fn new<T: OpCode>(cell: Arc<OpCell<T>>) -> RawOp {
+        let ptr = Arc::into_raw(cell).cast_mut().cast::<Header>();
+        // SAFETY: `Arc::into_raw` never returns null.
+        RawOp(unsafe { NonNull::new_unchecked(ptr) })
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: we own a strong count, so the cell is alive.
+        unsafe { self.0.as_ref() }
+    }
+
+    /// The op's identity in the ring (`user_data`), without the tag bits.
+    pub(crate) fn addr(&self) -> u64 {
+        self.0.as_ptr() as u64
+    }
+
+    /// Gives the reference to the kernel as `user_data`, with `tag` in the
+    /// low bits (the cell is at least 8-aligned).
+    pub(crate) fn into_user_data(self, tag: u64) -> u64 {
+        debug_assert!(tag < 8);
+        let addr = self.addr();
+        std::mem::forget(self);
+        addr | tag
+    }
+
+    /// Takes back a reference given away by [`RawOp::into_user_data`].
+    ///
+    /// # Safety
+    /// `user_data` must come from `into_user_data`, and each value is taken
+    /// back once.
+    pub(crate) unsafe fn from_user_data(user_data: u64) -> RawOp {
+        let ptr = (user_data & !7) as *mut Header;
+        // SAFETY: per the contract it is a non-null cell pointer carrying a count.
+        RawOp(unsafe { NonNull::new_unchecked(ptr) })
+    }
+
+    /// The SQE for this op. Called once, by the home driver at submission.
+    pub(crate) fn uring_entry(&self) -> Entry {
+        // SAFETY: the vtable matches the cell; the op is IN_FLIGHT and owned
+        // by the calling driver (submission happens once, on the home driver).
+        unsafe { (self.header().vtable.entry)(self.0) }
+    }
+
+    pub(crate) fn slot(&self) -> usize {
+        // SAFETY: only the home driver's thread touches `slot`.
+        unsafe { *self.header().slot.get() }
+    }
+
+    pub(crate) fn set_slot(&self, slot: usize) {
+        // SAFETY: only the home driver's thread touches `slot`.
+        unsafe { *self.header().slot.get() = slot }
+    }
+
+    /// Records the kernel's result. Returns the waker to wake (after the
+    /// driver has released its own state), if the future is still there.
+    pub(crate) fn complete(&self, res: i32, flags: u32) -> Option<std::task::Waker> {
+        let header = self.header();
+        // SAFETY: the future reads `result` only after it sees COMPLETED,
+        // which is stored below; until then the driver alone touches it.
+        unsafe { *header.result.get() = (res, flags) };
+        match header.state.compare_exchange(
+            IN_FLIGHT,
+            COMPLETED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => header.waker.take(),
+            Err(_) => {
+                // CANCELLED: the future is gone and the data is ours.
+                // SAFETY: the vtable matches the cell and the state is CANCELLED.
+                unsafe { (header.vtable.orphan)(self.0, res) };
+                None
+            }
+        }
+    }
+}
+
+impl Clone for RawOp {
+    fn clone(&self) -> RawOp {
+        // SAFETY: we own a count, so the cell is alive; this adds one more,
+        // which the new RawOp owns.
+        unsafe { Arc::increment_strong_count(self.0.as_ptr().cast_const()) };
+        RawOp(self.0)
+    }
+}
+
+impl Drop for RawOp {
+    fn drop(&mut self) {
+        // SAFETY: the vtable matches the cell and we own one count.
+        unsafe { (self.header().vtable.release)(self.0) }
+    }
+}
+
+/// A future that runs one operation and resolves to its output.
+///
+/// # Cancel safety
+///
+/// Dropping an `Op` that was polled but has not completed asks the kernel to
+/// cancel it; the op's buffers stay with the driver until the kernel is done
+/// with them. The operation may still have taken effect.
+#[must_use = "an op does nothing until polled"]
+pub(crate) struct Op<T: OpCode> {
+    cell: Arc<OpCell<T>>,
+    /// The driver the op was submitted to; set at the first poll.
+    home: Option<Arc<DriverShared>>,
+    _not_unpin: PhantomData<T>,
+}
+
+impl<T: OpCode> Op<T> {
+    pub(crate) fn new(data: T) -> Op<T> {
+        let cell = Arc::new(OpCell {
+            header: Header {
+                vtable: &OpCell::<T>::VTABLE,
+                state: AtomicU8::new(IDLE),
+                result: UnsafeCell::new((0, 0)),
+                waker: AtomicWaker::new(),
+                slot: UnsafeCell::new(usize::MAX),
+            },
+            data: UnsafeCell::new(Some(data)),
+        });
+        Op {
+            cell,
+            home: None,
+            _not_unpin: PhantomData,
+        }
+    }
+
+    fn take_output(&mut self) -> T::Output {
+        // SAFETY: the state is COMPLETED (seen with Acquire), so the driver
+        // is done with `data` and `result`; `&mut self` excludes other users
+        // on the future's side.
+        let (data, (res, flags)) = unsafe {
+            (
+                (*self.cell.data.get()).take(),
+                *self.cell.header.result.get(),
+            )
+        };
+        data.expect("op polled after completion")
+            .complete(res, flags)
+    }
+}
+
+impl<T: OpCode> Unpin for Op<T> {}
+
+impl<T: OpCode> Future for Op<T> {
+    type Output = T::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
+        let this = &mut *self;
+        let header = &this.cell.header;
+        match header.state.load(Ordering::Acquire) {
+            IDLE => {
+                header.waker.register(cx.waker());
+                header.state.store(IN_FLIGHT, Ordering::Release);
+                this.home = Some(driver::submit(RawOp::new(this.cell.clone())));
+                Poll::Pending
+            }
+            COMPLETED => Poll::Ready(this.take_output()),
+            _ => {
+                header.waker.register(cx.waker());
+                if header.state.load(Ordering::Acquire) == COMPLETED {
+                    Poll::Ready(this.take_output())
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    }
+}
+
+impl<T: OpCode> Drop for Op<T> {
+    fn drop(&mut self) {
+        let cancelled = self.cell.header.state.compare_exchange(
+            IN_FLIGHT,
+            CANCELLED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+        if cancelled.is_ok() {
+            let home = self.home.as_ref().expect("an op in flight has a home");
+            driver::cancel(home, RawOp::new(self.cell.clone()));
+        }
+    }
+}
+
+impl<T: OpCode> std::fmt::Debug for Op<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Op")
+            .field("state", &self.cell.header.state.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+/// Converts a CQE result into an `io::Result` of the count.
+pub(crate) fn cqe_result(res: i32) -> io::Result<u32> {
+    if res < 0 {
+        Err(io::Error::from_raw_os_error(-res))
+    } else {
+        Ok(res as u32)
+    }
+}

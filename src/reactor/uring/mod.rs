@@ -1,0 +1,174 @@
+//! The io_uring backend: ring setup with feature detection, pushing SQEs
+//! with back-pressure, entering the kernel, and reaping CQEs.
+//!
+//! The backend knows nothing about ops: it moves `(user_data, res, flags)`
+//! triples. The driver (`reactor/driver.rs`) gives them meaning.
+
+mod setup;
+
+use std::time::Duration;
+
+use io_uring::cqueue;
+use io_uring::squeue::Entry;
+use io_uring::types::{SubmitArgs, Timespec};
+use io_uring::{opcode, IoUring};
+
+pub(crate) use setup::{RingConfig, SetupError};
+
+/// One CQE, copied out of the ring.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cqe {
+    pub(crate) user_data: u64,
+    pub(crate) res: i32,
+    pub(crate) flags: u32,
+}
+
+pub(crate) struct Uring {
+    ring: IoUring,
+    /// EXT_ARG: `io_uring_enter` takes a timeout (5.11+). Without it a
+    /// timed wait arms a timeout SQE instead.
+    ext_arg: bool,
+    /// A timeout SQE armed for a wait is still in the kernel.
+    timeout_armed: bool,
+}
+
+/// `user_data` of the timeout SQE armed for a timed wait on kernels
+/// without EXT_ARG. Never a valid op address (ops are 8-aligned).
+const WAIT_TIMEOUT_USER_DATA: u64 = u64::MAX - 1;
+
+/// `user_data` of SQEs whose completion nobody waits for.
+pub(crate) const IGNORE_USER_DATA: u64 = u64::MAX;
+
+impl std::fmt::Debug for Uring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Uring")
+            .field("sq_entries", &self.ring.params().sq_entries())
+            .field("cq_entries", &self.ring.params().cq_entries())
+            .finish()
+    }
+}
+
+impl Uring {
+    pub(crate) fn new(config: &RingConfig, pinned: bool) -> Result<Uring, SetupError> {
+        let ring = setup::build(config, pinned)?;
+        let ext_arg = ring.params().is_feature_ext_arg();
+        Ok(Uring {
+            ring,
+            ext_arg,
+            timeout_armed: false,
+        })
+    }
+
+    /// Queues one SQE. When the SQ is full, submits what is queued first
+    /// (reaping completions into `out` if the kernel asks for room in the
+    /// CQ), so an op never fails for lack of space.
+    pub(crate) fn push(&mut self, entry: &Entry, out: &mut Vec<Cqe>) {
+        loop {
+            // SAFETY: every entry the driver builds points only into memory
+            // that the op's cell keeps alive and unmoved until its CQE has
+            // been reaped (see `reactor/op.rs`).
+            if unsafe { self.ring.submission().push(entry) }.is_ok() {
+                return;
+            }
+            self.enter(false, None, out);
+        }
+    }
+
+    /// Number of SQEs queued and not yet handed to the kernel.
+    pub(crate) fn pending(&mut self) -> usize {
+        self.ring.submission().len()
+    }
+
+    /// Submits queued SQEs and reaps CQEs into `out`. With `wait`, blocks
+    /// until at least one CQE arrives or `timeout` passes.
+    ///
+    /// `EINTR`, `EBUSY` and `EAGAIN` from `io_uring_enter` are retried after
+    /// draining the CQ; an SQE the kernel did not take stays queued, and no
+    /// buffer is released before its CQE, so nothing is lost or freed early.
+    pub(crate) fn enter(&mut self, wait: bool, timeout: Option<Duration>, out: &mut Vec<Cqe>) {
+        if wait && !self.ext_arg {
+            if let Some(t) = timeout {
+                self.arm_wait_timeout(t, out);
+            }
+        }
+        loop {
+            self.reap(out);
+            let want = usize::from(wait && out.is_empty());
+            let result = match timeout {
+                Some(t) if want > 0 && self.ext_arg => {
+                    let ts = Timespec::from(t);
+                    let args = SubmitArgs::new().timespec(&ts);
+                    self.ring.submitter().submit_with_args(want, &args)
+                }
+                _ => self.ring.submitter().submit_and_wait(want),
+            };
+            match result {
+                Ok(_) => break,
+                Err(e) => match e.raw_os_error() {
+                    // Timed out, or interrupted by a signal: the wait is over.
+                    Some(libc::ETIME) | Some(libc::EINTR) if want > 0 => break,
+                    Some(libc::EINTR | libc::EBUSY | libc::EAGAIN | libc::ENOMEM) => continue,
+                    _ => {
+                        tracing::error!("io_uring_enter failed: {e}");
+                        break;
+                    }
+                },
+            }
+        }
+        self.reap(out);
+    }
+
+    fn reap(&mut self, out: &mut Vec<Cqe>) {
+        let mut cq = self.ring.completion();
+        cq.sync();
+        for cqe in cq {
+            let cqe: cqueue::Entry = cqe;
+            if cqe.user_data() == IGNORE_USER_DATA {
+                continue;
+            }
+            if cqe.user_data() == WAIT_TIMEOUT_USER_DATA {
+                if cqe.result() != -libc::ECANCELED && cqe.result() != -libc::ENOENT {
+                    self.timeout_armed = false;
+                }
+                continue;
+            }
+            out.push(Cqe {
+                user_data: cqe.user_data(),
+                res: cqe.result(),
+                flags: cqe.flags(),
+            });
+        }
+    }
+
+    /// Arms the timeout SQE for a timed wait, replacing an earlier one.
+    fn arm_wait_timeout(&mut self, timeout: Duration, out: &mut Vec<Cqe>) {
+        if self.timeout_armed {
+            let remove = opcode::TimeoutRemove::new(WAIT_TIMEOUT_USER_DATA)
+                .build()
+                .user_data(IGNORE_USER_DATA);
+            self.push(&remove, out);
+        }
+        // The kernel copies the timespec while it prepares the SQE, which
+        // happens during the submit in `enter`, while `ts` is alive.
+        let ts = Timespec::from(timeout);
+        let entry = opcode::Timeout::new(&ts)
+            .build()
+            .user_data(WAIT_TIMEOUT_USER_DATA);
+        self.push(&entry, out);
+        self.timeout_armed = true;
+        self.submit_now(out);
+    }
+
+    /// Hands queued SQEs to the kernel without waiting.
+    fn submit_now(&mut self, out: &mut Vec<Cqe>) {
+        while let Err(e) = self.ring.submit() {
+            match e.raw_os_error() {
+                Some(libc::EINTR | libc::EBUSY | libc::EAGAIN | libc::ENOMEM) => self.reap(out),
+                _ => {
+                    tracing::error!("io_uring_enter failed: {e}");
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! The channel core shared by the bounded and unbounded flavours.
+//!
+//! One short `Mutex` guards the queue (a `VecDeque`), the receiver's waker
+//! and the two "closed" flags. A bounded channel adds a [`RawSemaphore`]
+//! holding one permit per free slot: a sender takes a permit (FIFO, cancel
+//! safe) before it pushes, the receiver gives one back per value it pops.
+//!
+//! Closing: the receiver closing (or dropping) sets `rx_closed`, closes the
+//! semaphore (failing senders waiting for capacity) and wakes
+//! `Sender::closed` futures; after that no value enters the queue. The last
+//! sender dropping sets `tx_closed` and wakes the receiver. Every value ends
+//! in exactly one place: received, handed back in an error, drained when the
+//! receiver drops, or dropped with the channel.
+
+use std::collections::VecDeque;
+use std::task::{Context, Poll, Waker};
+
+use crate::loom::sync::atomic::{AtomicUsize, Ordering};
+use crate::loom::sync::Mutex;
+use crate::sync::batch_semaphore::{AcquireError, RawSemaphore, TryAcquireError};
+use crate::sync::notify::Notify;
+
+pub(crate) struct Chan<T> {
+    state: Mutex<State<T>>,
+    /// `Some` for a bounded channel: one permit per free slot.
+    sem: Option<RawSemaphore>,
+    cap: usize,
+    tx_count: AtomicUsize,
+    weak_count: AtomicUsize,
+    rx_closed_notify: Notify,
+}
+
+struct State<T> {
+    queue: VecDeque<T>,
+    rx_waker: Option<Waker>,
+    rx_closed: bool,
+    tx_closed: bool,
+}
+
+impl<T> std::fmt::Debug for Chan<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chan")
+            .field("bounded", &self.sem.is_some())
+            .field("cap", &self.cap)
+            .field("tx_count", &self.tx_count.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a value could not be pushed; carries the value back.
+pub(crate) enum PushError<T> {
+    Full(T),
+    Closed(T),
+}
+
+impl<T> Chan<T> {
+    /// `cap == None`: unbounded.
+    pub(crate) fn new(cap: Option<usize>) -> Self {
+        Chan {
+            state: Mutex::new(State {
+                queue: VecDeque::with_capacity(cap.unwrap_or(0).min(1024)),
+                rx_waker: None,
+                rx_closed: false,
+                tx_closed: false,
+            }),
+            sem: cap.map(RawSemaphore::new),
+            cap: cap.unwrap_or(usize::MAX),
+            tx_count: AtomicUsize::new(1),
+            weak_count: AtomicUsize::new(0),
+            rx_closed_notify: Notify::new(),
+        }
+    }
+
+    pub(crate) fn max_capacity(&self) -> usize {
+        self.cap
+    }
+
+    /// Free slots (bounded only).
+    pub(crate) fn capacity(&self) -> usize {
+        self.sem
+            .as_ref()
+            .map_or(usize::MAX, |s| s.available_permits())
+    }
+
+    // ----- senders -----
+
+    /// Waits for a slot (bounded) or checks the channel is open (unbounded).
+    pub(crate) async fn reserve(&self) -> Result<(), ()> {
+        match &self.sem {
+            Some(sem) => sem.acquire(1).await.map_err(|AcquireError| ()),
+            None if self.is_rx_closed() => Err(()),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn try_reserve(&self) -> Result<(), PushError<()>> {
+        match &self.sem {
+            Some(sem) => sem.try_acquire(1).map_err(|e| match e {
+                TryAcquireError::Closed => PushError::Closed(()),
+                TryAcquireError::NoPermits => PushError::Full(()),
+            }),
+            None if self.is_rx_closed() => Err(PushError::Closed(())),
+            None => Ok(()),
+        }
+    }
+
+    /// Gives back a slot reserved but not used.
+    pub(crate) fn release_slot(&self) {
+        if let Some(sem) = &self.sem {
+            sem.release(1);
+        }
+    }
+
+    /// Pushes `value` into a reserved slot. If the receiver closed
+    /// meanwhile, the slot is released and the value handed back.
+    pub(crate) fn push_reserved(&self, value: T) -> Result<(), T> {
+        let mut st = self.state.lock();
+        if st.rx_closed {
+            drop(st);
+            self.release_slot();
+            return Err(value);
+        }
+        st.queue.push_back(value);
+        let waker = st.rx_waker.take();
+        drop(st);
+        if let Some(w) = waker {
+            w.wake();
+        }
+        Ok(())
+    }
+
+    pub(crate) fn try_push(&self, value: T) -> Result<(), PushError<T>> {
+        match self.try_reserve() {
+            Ok(()) => self.push_reserved(value).map_err(PushError::Closed),
+            Err(PushError::Full(())) => Err(PushError::Full(value)),
+            Err(PushError::Closed(())) => Err(PushError::Closed(value)),
+        }
+    }
+
+    pub(crate) fn is_rx_closed(&self) -> bool {
+        self.state.lock().rx_closed
+    }
+
+    /// Completes once the receiver is closed or dropped.
+    pub(crate) async fn closed(&self) {
+        loop {
+            // Created before the check: a close in between is not missed.
+            let notified = self.rx_closed_notify.notified();
+            if self.is_rx_closed() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    pub(crate) fn add_sender(&self) {
+        self.tx_count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Adds a sender if one is still alive (for `WeakSender::upgrade`).
+    pub(crate) fn try_add_sender(&self) -> bool {
+        let mut n = self.tx_count.load(Ordering::Relaxed);
+        loop {
+            if n == 0 {
+                return false;
+            }
+            match self
+                .tx_count
+                .compare_exchange_weak(n, n + 1, Ordering::AcqRel, Ordering::Relaxed)
+            {
+                Ok(_) => return true,
+                Err(actual) => n = actual,
+            }
+        }
+    }
+
+    pub(crate) fn drop_sender(&self) {
+        if self.tx_count.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        let mut st = self.state.lock();
+        st.tx_closed = true;
+        let waker = st.rx_waker.take();
+        drop(st);
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    pub(crate) fn strong_count(&self) -> usize {
+        self.tx_count.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn weak_count(&self) -> usize {
+        self.weak_count.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn add_weak(&self) {
+        self.weak_count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn drop_weak(&self) {
+        self.weak_count.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    // ----- the receiver -----
+
+    /// Pops up to `limit` values into `buf` (at least one, unless the
+    /// channel is closed and empty: then `Ready(0)`).
+    pub(crate) fn poll_recv_many(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        if limit == 0 {
+            return Poll::Ready(0);
+        }
+        let mut st = self.state.lock();
+        let n = st.queue.len().min(limit);
+        if n > 0 {
+            buf.extend(st.queue.drain(..n));
+            drop(st);
+            if let Some(sem) = &self.sem {
+                sem.release(n);
+            }
+            return Poll::Ready(n);
+        }
+        if st.tx_closed || st.rx_closed {
+            return Poll::Ready(0);
+        }
+        match &st.rx_waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => st.rx_waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    pub(crate) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let mut st = self.state.lock();
+        if let Some(v) = st.queue.pop_front() {
+            drop(st);
+            self.release_slot();
+            return Poll::Ready(Some(v));
+        }
+        if st.tx_closed || st.rx_closed {
+            return Poll::Ready(None);
+        }
+        match &st.rx_waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => st.rx_waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// `Ok(value)`, `Err(true)` if empty and closed, `Err(false)` if empty.
+    pub(crate) fn try_recv(&self) -> Result<T, bool> {
+        let mut st = self.state.lock();
+        if let Some(v) = st.queue.pop_front() {
+            drop(st);
+            self.release_slot();
+            return Ok(v);
+        }
+        Err(st.tx_closed || st.rx_closed)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.state.lock().queue.len()
+    }
+
+    /// Closed for receiving: receiver closed, or all senders gone.
+    pub(crate) fn rx_is_closed(&self) -> bool {
+        let st = self.state.lock();
+        st.rx_closed || st.tx_closed
+    }
+
+    /// The receiver closes: no new values; queued ones stay receivable.
+    pub(crate) fn close_rx(&self) {
+        let mut st = self.state.lock();
+        if st.rx_closed {
+            return;
+        }
+        st.rx_closed = true;
+        st.rx_waker = None;
+        drop(st);
+        if let Some(sem) = &self.sem {
+            sem.close();
+        }
+        self.rx_closed_notify.notify_waiters();
+    }
+
+    /// The receiver is dropped: close, then drop what is queued.
+    pub(crate) fn drop_rx(&self) {
+        self.close_rx();
+        let queued = std::mem::take(&mut self.state.lock().queue);
+        // Values drop here, outside the lock (their Drop may do anything).
+        drop(queued);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::Chan;
+    use crate::loom::sync::Arc;
+    use crate::loom::thread;
+    use loom::future::block_on;
+    use std::future::poll_fn;
+
+    /// Capacity 1: the sender must wait for the receiver to free the slot
+    /// for its second value; no lost wake-up on either side, order kept.
+    #[test]
+    fn bounded_cap1_handoff() {
+        loom::model(|| {
+            let chan = Arc::new(Chan::new(Some(1)));
+            let c2 = chan.clone();
+            let t = thread::spawn(move || {
+                for v in [1u32, 2] {
+                    block_on(c2.reserve()).unwrap();
+                    c2.push_reserved(v).map_err(|_| ()).unwrap();
+                }
+                c2.drop_sender();
+            });
+            let mut got = Vec::new();
+            while let Some(v) = block_on(poll_fn(|cx| chan.poll_recv(cx))) {
+                got.push(v);
+            }
+            assert_eq!(got, [1, 2]);
+            t.join().unwrap();
+        });
+    }
+
+    /// The last sender drops while the receiver waits: it must see `None`.
+    #[test]
+    fn unbounded_close_wakes_receiver() {
+        loom::model(|| {
+            let chan = Arc::new(Chan::new(None));
+            let c2 = chan.clone();
+            let t = thread::spawn(move || {
+                c2.push_reserved(1u32).map_err(|_| ()).unwrap();
+                c2.drop_sender();
+            });
+            assert_eq!(block_on(poll_fn(|cx| chan.poll_recv(cx))), Some(1));
+            assert_eq!(block_on(poll_fn(|cx| chan.poll_recv(cx))), None);
+            t.join().unwrap();
+        });
+    }
+
+    /// The receiver is dropped while a sender waits for capacity: the sender
+    /// fails, the queued value is dropped, nothing leaks (loom `Arc`s).
+    #[test]
+    fn receiver_drop_fails_waiting_sender() {
+        loom::model(|| {
+            let chan = Arc::new(Chan::new(Some(1)));
+            chan.try_push(Arc::new(0u32)).map_err(|_| ()).unwrap();
+            let c2 = chan.clone();
+            let t = thread::spawn(move || c2.drop_rx());
+            let r = block_on(chan.reserve());
+            assert!(r.is_err());
+            t.join().unwrap();
+        });
+    }
+}

@@ -1,0 +1,443 @@
+//! [`Mutex`]: a fair (FIFO) async mutex, usable from any executor and from
+//! plain threads. Built on the crate's semaphore with one permit.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::loom::cell::UnsafeCell;
+use crate::sync::batch_semaphore::RawSemaphore;
+use crate::sync::blocking;
+use crate::sync::error::{LockTimeoutError, TryLockError};
+use crate::sync::timeout::timeout;
+
+/// An async mutual-exclusion lock whose guard may be held across `.await`.
+///
+/// Fair: waiters get the lock strictly in the order they started waiting
+/// (`try_lock` never jumps the queue). The same mutex can be shared by zio
+/// tasks, tokio tasks, tasks on any executor and plain threads
+/// ([`Mutex::blocking_lock`]).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use zio::sync::Mutex;
+///
+/// let m = Arc::new(Mutex::new(0u32));
+/// let m2 = m.clone();
+/// let t = std::thread::spawn(move || *m2.blocking_lock() += 1);
+/// futures::executor::block_on(async { *m.lock().await += 1 });
+/// t.join().unwrap();
+/// assert_eq!(*m.blocking_lock(), 2);
+/// ```
+pub struct Mutex<T: ?Sized> {
+    s: RawSemaphore,
+    c: UnsafeCell<T>,
+}
+
+// SAFETY: the mutex hands out access to `T` to one holder at a time, which
+// may be on another thread: `T: Send` is enough, as for `std::sync::Mutex`.
+unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
+
+/// Exclusive access to the data of a [`Mutex`]; unlocks on drop.
+///
+/// # Examples
+///
+/// ```
+/// let m = zio::sync::Mutex::new(vec![1]);
+/// let mut g = m.try_lock().unwrap();
+/// g.push(2);
+/// assert_eq!(*g, [1, 2]);
+/// ```
+#[must_use = "the mutex unlocks as soon as the guard is dropped"]
+pub struct MutexGuard<'a, T: ?Sized> {
+    lock: &'a Mutex<T>,
+}
+
+// SAFETY: sharing the guard shares `&T` across threads: needs `T: Sync`
+// (and `Send` for the mutex itself to be shareable).
+unsafe impl<T: ?Sized + Send + Sync> Sync for MutexGuard<'_, T> {}
+
+/// Exclusive access to the data of an `Arc<Mutex<T>>`; unlocks on drop.
+/// Unlike [`MutexGuard`] it borrows nothing, so it can move into a task.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// let m = Arc::new(zio::sync::Mutex::new(1));
+/// let mut g = m.clone().try_lock_owned().unwrap();
+/// std::thread::spawn(move || *g += 1).join().unwrap();
+/// assert_eq!(*m.blocking_lock(), 2);
+/// ```
+#[must_use = "the mutex unlocks as soon as the guard is dropped"]
+pub struct OwnedMutexGuard<T: ?Sized> {
+    lock: Arc<Mutex<T>>,
+}
+
+// SAFETY: as for `MutexGuard`.
+unsafe impl<T: ?Sized + Send + Sync> Sync for OwnedMutexGuard<T> {}
+
+impl<T> Mutex<T> {
+    /// Creates an unlocked mutex holding `value`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = zio::sync::Mutex::new(5);
+    /// assert_eq!(m.into_inner(), 5);
+    /// ```
+    pub fn new(value: T) -> Self {
+        Mutex {
+            s: RawSemaphore::new(1),
+            c: UnsafeCell::new(value),
+        }
+    }
+
+    /// Consumes the mutex and returns its data.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = zio::sync::Mutex::new(String::from("x"));
+    /// assert_eq!(m.into_inner(), "x");
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.c.into_inner()
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// Waits for the lock, in FIFO order with the other waiters.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe and fair: dropping the future leaves the queue, and if
+    /// the lock had just been handed to it, the lock goes to the next waiter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = zio::sync::Mutex::new(1);
+    /// futures::executor::block_on(async {
+    ///     *m.lock().await += 1;
+    ///     assert_eq!(*m.lock().await, 2);
+    /// });
+    /// ```
+    pub async fn lock(&self) -> MutexGuard<'_, T> {
+        self.acquire().await;
+        MutexGuard { lock: self }
+    }
+
+    async fn acquire(&self) {
+        // The semaphore is never closed, so this cannot fail.
+        if self.s.acquire(1).await.is_err() {
+            unreachable!("a mutex's semaphore is never closed");
+        }
+    }
+
+    /// Waits for the lock for at most `timeout`. Works with no runtime at
+    /// all and on any executor.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeoutError`] once `timeout` has passed (never earlier).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, like [`Mutex::lock`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let m = zio::sync::Mutex::new(1);
+    /// let _g = m.try_lock().unwrap();
+    /// let r = futures::executor::block_on(m.lock_timeout(Duration::from_millis(5)));
+    /// assert!(r.is_err());
+    /// ```
+    pub async fn lock_timeout(
+        &self,
+        timeout_after: Duration,
+    ) -> Result<MutexGuard<'_, T>, LockTimeoutError> {
+        match timeout(timeout_after, self.lock()).await {
+            Some(g) => Ok(g),
+            None => Err(LockTimeoutError(())),
+        }
+    }
+
+    /// Blocks the current thread until the lock is acquired.
+    ///
+    /// On a plain thread this parks the thread. On a zio worker thread the
+    /// worker first hands its queued tasks to the other workers (like
+    /// `block_in_place`), so the task holding the lock keeps running. Inside
+    /// a tokio runtime it blocks that runtime thread; in a tokio
+    /// `current_thread` runtime, waiting for a lock held by a task of the
+    /// same runtime deadlocks, so use [`Mutex::lock`] there. It never panics
+    /// because of the context it runs in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = zio::sync::Mutex::new(1);
+    /// *m.blocking_lock() += 1;
+    /// assert_eq!(*m.blocking_lock(), 2);
+    /// ```
+    pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
+        blocking::block_on(self.lock())
+    }
+
+    /// Blocks the current thread for at most `timeout` waiting for the lock.
+    /// Where it may be called: as [`Mutex::blocking_lock`].
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeoutError`] once `timeout` has passed (never earlier).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let m = zio::sync::Mutex::new(1);
+    /// assert!(m.blocking_lock_timeout(Duration::from_secs(1)).is_ok());
+    /// ```
+    pub fn blocking_lock_timeout(
+        &self,
+        timeout: Duration,
+    ) -> Result<MutexGuard<'_, T>, LockTimeoutError> {
+        blocking::block_on_deadline(self.lock(), blocking::deadline_after(timeout))
+            .ok_or(LockTimeoutError(()))
+    }
+
+    /// Waits for the lock and returns a guard that holds the `Arc`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, like [`Mutex::lock`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let m = Arc::new(zio::sync::Mutex::new(1));
+    /// let g = futures::executor::block_on(m.clone().lock_owned());
+    /// assert_eq!(*g, 1);
+    /// ```
+    pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
+        self.acquire().await;
+        OwnedMutexGuard { lock: self }
+    }
+
+    /// Blocks the current thread for an owned guard. Where it may be
+    /// called: as [`Mutex::blocking_lock`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let m = Arc::new(zio::sync::Mutex::new(1));
+    /// assert_eq!(*m.blocking_lock_owned(), 1);
+    /// ```
+    pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
+        blocking::block_on(self.lock_owned())
+    }
+
+    /// Takes the lock if it is free and nobody waits for it.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if the lock is held or others wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = zio::sync::Mutex::new(1);
+    /// let g = m.try_lock().unwrap();
+    /// assert!(m.try_lock().is_err());
+    /// drop(g);
+    /// assert!(m.try_lock().is_ok());
+    /// ```
+    pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
+        match self.s.try_acquire(1) {
+            Ok(()) => Ok(MutexGuard { lock: self }),
+            Err(_) => Err(TryLockError(())),
+        }
+    }
+
+    /// [`Mutex::try_lock`] for an owned guard.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if the lock is held or others wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let m = Arc::new(zio::sync::Mutex::new(1));
+    /// let _g = m.clone().try_lock_owned().unwrap();
+    /// assert!(m.clone().try_lock_owned().is_err());
+    /// ```
+    pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
+        match self.s.try_acquire(1) {
+            Ok(()) => Ok(OwnedMutexGuard { lock: self }),
+            Err(_) => Err(TryLockError(())),
+        }
+    }
+
+    /// Mutable access without locking: `&mut self` proves nobody else has it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = zio::sync::Mutex::new(1);
+    /// *m.get_mut() = 2;
+    /// assert_eq!(m.into_inner(), 2);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        self.c.get_mut()
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Self {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    fn from(value: T) -> Self {
+        Mutex::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Mutex");
+        match self.try_lock() {
+            Ok(g) => d.field("data", &&*g),
+            Err(_) => d.field("data", &format_args!("<locked>")),
+        };
+        d.finish()
+    }
+}
+
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// The mutex this guard locks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zio::sync::{Mutex, MutexGuard};
+    /// let m = Mutex::new(1);
+    /// let g = m.try_lock().unwrap();
+    /// assert!(std::ptr::eq(MutexGuard::mutex(&g), &m));
+    /// ```
+    pub fn mutex(this: &Self) -> &'a Mutex<T> {
+        this.lock
+    }
+}
+
+impl<T: ?Sized> OwnedMutexGuard<T> {
+    /// The mutex this guard locks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zio::sync::{Mutex, OwnedMutexGuard};
+    /// let m = Arc::new(Mutex::new(1));
+    /// let g = m.clone().try_lock_owned().unwrap();
+    /// assert!(Arc::ptr_eq(OwnedMutexGuard::mutex(&g), &m));
+    /// ```
+    pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
+        &this.lock
+    }
+}
+
+impl<T: ?Sized> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds the mutex's only permit, so no one else
+        // accesses the data while it lives.
+        self.lock.c.with(|p| unsafe { &*p })
+    }
+}
+
+impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`, and `&mut self` makes this access unique.
+        self.lock.c.with_mut(|p| unsafe { &mut *p })
+    }
+}
+
+impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        self.lock.s.release(1);
+    }
+}
+
+impl<T: ?Sized> Deref for OwnedMutexGuard<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds the mutex's only permit.
+        self.lock.c.with(|p| unsafe { &*p })
+    }
+}
+
+impl<T: ?Sized> DerefMut for OwnedMutexGuard<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`, and `&mut self` makes this access unique.
+        self.lock.c.with_mut(|p| unsafe { &mut *p })
+    }
+}
+
+impl<T: ?Sized> Drop for OwnedMutexGuard<T> {
+    fn drop(&mut self) {
+        self.lock.s.release(1);
+    }
+}
+
+macro_rules! fmt_guard {
+    ($($ty:ty),*) => {$(
+        impl<T: ?Sized + fmt::Debug> fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&**self, f)
+            }
+        }
+        impl<T: ?Sized + fmt::Display> fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&**self, f)
+            }
+        }
+    )*};
+}
+fmt_guard!(MutexGuard<'_, T>, OwnedMutexGuard<T>);
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::Mutex;
+    use crate::loom::sync::Arc;
+    use crate::loom::thread;
+    use loom::future::block_on;
+
+    /// Two increments from two threads end at 2; the guard hands over the
+    /// lock without a lost wake-up.
+    #[test]
+    fn two_lockers() {
+        loom::model(|| {
+            let m = Arc::new(Mutex::new(0u32));
+            let m2 = m.clone();
+            let t = thread::spawn(move || {
+                *block_on(m2.lock()) += 1;
+            });
+            *block_on(m.lock()) += 1;
+            t.join().unwrap();
+            assert_eq!(*m.try_lock().unwrap(), 2);
+        });
+    }
+}

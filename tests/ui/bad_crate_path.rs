@@ -1,0 +1,2 @@
+#[zio::main(crate = "no_such_crate")]
+async fn main() {}

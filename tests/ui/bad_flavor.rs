@@ -1,0 +1,2 @@
+#[zio::main(flavor = "single_thread")]
+async fn main() {}

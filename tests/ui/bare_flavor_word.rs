@@ -1,0 +1,4 @@
+#[zio::test(multi_thread)]
+async fn bare_word() {}
+
+fn main() {}

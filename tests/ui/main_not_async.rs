@@ -1,0 +1,2 @@
+#[zio::main]
+fn main() {}

@@ -1,0 +1,4 @@
+#[zio::main]
+async fn main() {
+    Ok::<(), ()>(())
+}

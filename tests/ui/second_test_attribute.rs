@@ -1,0 +1,5 @@
+#[zio::test]
+#[test]
+async fn twice() {}
+
+fn main() {}

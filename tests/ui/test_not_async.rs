@@ -1,0 +1,4 @@
+#[zio::test]
+fn not_async() {}
+
+fn main() {}

@@ -1,0 +1,2 @@
+#[zio::main(start_paused = true)]
+async fn main() {}

@@ -1,0 +1,2 @@
+#[zio::main(worker_threads = 0)]
+async fn main() {}
