@@ -51,8 +51,9 @@ pub(crate) trait OpCode: Send + 'static {
     /// the output, handing the buffers back.
     fn complete(self, res: i32, flags: u32) -> Self::Output;
 
-    /// The result of an op whose future was dropped. Ops that produce a
-    /// resource (an fd from open or accept) release it here.
+    /// The result of an op whose future was dropped (before or after the
+    /// completion arrived, as long as nobody took the output). Ops that
+    /// produce a resource (an fd from open or accept) release it here.
     fn complete_orphan(&mut self, _res: i32) {}
 }
 
@@ -334,9 +335,24 @@ impl<T: OpCode> Drop for Op<T> {
             Ordering::AcqRel,
             Ordering::Acquire,
         );
-        if cancelled.is_ok() {
-            let home = self.home.as_ref().expect("an op in flight has a home");
-            driver::cancel(home, RawOp::new(self.cell.clone()));
+        match cancelled {
+            Ok(_) => {
+                let home = self.home.as_ref().expect("an op in flight has a home");
+                driver::cancel(home, RawOp::new(self.cell.clone()));
+            }
+            Err(COMPLETED) => {
+                // Completed, but nobody took the output: release what the op
+                // produced (an accepted or opened fd) as for a cancelled op.
+                // SAFETY: COMPLETED was seen with Acquire, so the driver is
+                // done with `data` and `result`; `&mut self` is exclusive.
+                let (data, (res, _)) = unsafe {
+                    (&mut *self.cell.data.get(), *self.cell.header.result.get())
+                };
+                if let Some(data) = data {
+                    data.complete_orphan(res);
+                }
+            }
+            Err(_) => {}
         }
     }
 }

@@ -86,7 +86,18 @@ impl Uring {
     /// draining the CQ; an SQE the kernel did not take stays queued, and no
     /// buffer is released before its CQE, so nothing is lost or freed early.
     pub(crate) fn enter(&mut self, wait: bool, timeout: Option<Duration>, out: &mut Vec<Cqe>) {
-        if wait && !self.ext_arg {
+        if !wait {
+            let idle = {
+                let sq = self.ring.submission();
+                sq.is_empty() && !sq.taskrun() && !sq.cq_overflow()
+            };
+            if idle {
+                // Nothing to hand over and no deferred completions: the CQ
+                // is all there is, no syscall needed.
+                self.reap(out);
+                return;
+            }
+        } else if !self.ext_arg {
             if let Some(t) = timeout {
                 self.arm_wait_timeout(t, out);
             }

@@ -92,18 +92,22 @@ pub(crate) fn build(config: &RingConfig, pinned: bool) -> Result<IoUring, SetupE
             builder.setup_single_issuer();
         }
         if flags & 2 != 0 {
-            builder.setup_defer_taskrun();
+            // TASKRUN_FLAG tells us when deferred completions wait, so a
+            // non-blocking poll can skip the syscall when none do.
+            builder.setup_defer_taskrun().setup_taskrun_flag();
         }
         if flags & 4 != 0 {
             builder.setup_coop_taskrun().setup_taskrun_flag();
         }
         match builder.build(config.sq_entries) {
-            Ok(ring) => {
-                if !ring.params().is_feature_nodrop() {
-                    tracing::debug!("io_uring without FEAT_NODROP: CQ overflow may drop events");
-                }
-                return Ok(ring);
+            // Without NODROP (kernels before 5.5) an overflowing CQ loses
+            // completions, and with them the ops' buffers: refuse.
+            Ok(ring) if !ring.params().is_feature_nodrop() => {
+                return Err(SetupError {
+                    error: io::Error::from_raw_os_error(libc::ENOSYS),
+                })
             }
+            Ok(ring) => return Ok(ring),
             // Unknown flags: try the next, more modest set.
             Err(e) if e.raw_os_error() == Some(libc::EINVAL) => last = Some(e),
             Err(error) => return Err(SetupError { error }),

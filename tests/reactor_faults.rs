@@ -1,0 +1,127 @@
+//! Faults injected into the kernel interface with strace: `io_uring_enter`
+//! failing with EINTR (must be retried, never a panic or a lost op) and
+//! `io_uring_setup` refused (a clear error naming the cause).
+//!
+//! Each case re-runs this test binary under `strace -e inject=...`, with
+//! `ZIO_FAULT_CHILD` naming the scenario the child runs. strace comes from
+//! apt (`.ci/run` installs it); without it, the cases are skipped outside CI
+//! and fail in CI.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const CHILD_ENV: &str = "ZIO_FAULT_CHILD";
+
+/// Runs the named scenario in a child under strace with `inject`.
+fn run_child(scenario: &str, inject: &str) {
+    if Command::new("strace").arg("-V").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "strace is missing: .ci/run must install it"
+        );
+        eprintln!("skipping {scenario}: strace is not installed");
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new("strace")
+        .args(["-f", "-qq", "-o", "/dev/null", "-e", inject])
+        .arg(exe)
+        .args(["--exact", "child_entry", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, scenario)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("child scenario passed"),
+        "child {scenario} failed: {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+}
+
+#[test]
+fn io_uring_enter_eintr_is_retried() {
+    run_child("work", "inject=io_uring_enter:error=EINTR:when=2+3");
+}
+
+#[test]
+fn io_uring_enter_ebusy_is_retried() {
+    run_child("work", "inject=io_uring_enter:error=EBUSY:when=3+5");
+}
+
+#[test]
+fn io_uring_setup_eperm_names_the_cause() {
+    run_child("setup_eperm", "inject=io_uring_setup:error=EPERM");
+}
+
+#[test]
+fn io_uring_setup_enosys_names_the_cause() {
+    run_child("setup_enosys", "inject=io_uring_setup:error=ENOSYS");
+}
+
+#[test]
+fn io_uring_setup_enomem_names_rlimit_memlock() {
+    run_child("setup_enomem", "inject=io_uring_setup:error=ENOMEM");
+}
+
+/// The child side: does nothing unless `ZIO_FAULT_CHILD` is set.
+#[test]
+fn child_entry() {
+    let Ok(scenario) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    match scenario.as_str() {
+        "work" => work(),
+        "setup_eperm" => setup_fails_with("not permitted"),
+        "setup_enosys" => setup_fails_with("no io_uring"),
+        "setup_enomem" => setup_fails_with("RLIMIT_MEMLOCK"),
+        other => panic!("unknown scenario {other}"),
+    }
+    println!("child scenario passed");
+}
+
+/// Tasks, timers and cross-thread wakes on both flavors: everything goes
+/// through `io_uring_enter`, which fails now and then.
+fn work() {
+    for multi in [true, false] {
+        let rt = if multi {
+            zio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .build()
+                .unwrap()
+        } else {
+            zio::runtime::Builder::new_current_thread().build().unwrap()
+        };
+        let total = rt.block_on(async {
+            let mut handles = Vec::new();
+            for i in 0..200u64 {
+                handles.push(zio::spawn(async move {
+                    let deadline = Instant::now() + Duration::from_micros(100 * (i % 7));
+                    zio::time::sleep_until(deadline.into()).await;
+                    assert!(Instant::now() >= deadline, "a sleep ended early");
+                    zio::task::yield_now().await;
+                    i
+                }));
+            }
+            let mut total = 0;
+            for h in handles {
+                total += h.await.unwrap();
+            }
+            total
+        });
+        assert_eq!(total, (0..200).sum::<u64>());
+    }
+}
+
+fn setup_fails_with(cause: &str) {
+    for multi in [true, false] {
+        let result = if multi {
+            zio::runtime::Builder::new_multi_thread().build()
+        } else {
+            zio::runtime::Builder::new_current_thread().build()
+        };
+        let err = result.expect_err("io_uring_setup fails, so build must fail");
+        let msg = err.to_string();
+        assert!(msg.contains(cause), "error {msg:?} does not name {cause:?}");
+    }
+}
