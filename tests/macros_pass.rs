@@ -55,7 +55,7 @@ async fn test_crate_argument() {
 }
 
 mod renamed {
-    pub use zio::*;
+    pub(crate) use zio::*;
 }
 
 #[zio::test(crate = "crate::renamed")]

@@ -29,10 +29,9 @@ pub(crate) struct Registry {
 fn shard_for_thread() -> usize {
     thread_local! {
         static SHARD: usize = {
-            use std::hash::{BuildHasher, Hash, Hasher};
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            std::thread::current().id().hash(&mut h);
-            h.finish() as usize % SHARDS
+            use std::hash::BuildHasher;
+            let state = std::collections::hash_map::RandomState::new();
+            state.hash_one(std::thread::current().id()) as usize % SHARDS
         };
     }
     SHARD.try_with(|s| *s).unwrap_or(0)
@@ -104,13 +103,5 @@ impl Registry {
             all.extend(shard.iter_mut().filter_map(|(_, e)| e.waker.take()));
         }
         all
-    }
-
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len())
-            .sum()
     }
 }

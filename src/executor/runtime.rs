@@ -276,6 +276,18 @@ pub struct Builder {
     ring: RingConfig,
 }
 
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("flavor", &self.flavor)
+            .field("worker_threads", &self.worker_threads)
+            .field("blocking", &self.blocking)
+            .field("event_interval", &self.event_interval)
+            .field("ring", &self.ring)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Builder {
     /// A builder for a runtime that runs tasks on the thread calling
     /// [`Runtime::block_on`].
@@ -403,7 +415,8 @@ impl Builder {
     /// # Examples
     ///
     /// ```
-    ///     /// static N: AtomicUsize = AtomicUsize::new(0);
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// static N: AtomicUsize = AtomicUsize::new(0);
     /// zio::runtime::Builder::new_multi_thread()
     ///     .thread_name_fn(|| format!("app-{}", N.fetch_add(1, Ordering::Relaxed)));
     /// ```

@@ -34,12 +34,12 @@ const TAG_CANCEL: u64 = 1;
 /// `user_data` of the eventfd read that wakes a parked driver.
 const EVENTFD_USER_DATA: u64 = u64::MAX - 2;
 
-#[cfg_attr(not(test), allow(dead_code))]
 /// Ops in flight on all drivers of the process (a test hook and a leak check).
 static LIVE_OPS: AtomicUsize = AtomicUsize::new(0);
 
 /// Number of ops submitted to any driver whose final completion has not yet
 /// been processed.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn live_ops() -> usize {
     LIVE_OPS.load(Ordering::Acquire)
 }
@@ -183,10 +183,6 @@ impl Driver {
         })
     }
 
-    pub(crate) fn shared(&self) -> &Arc<DriverShared> {
-        &self.shared
-    }
-
     fn submit_local(&mut self, op: RawOp) {
         LIVE_OPS.fetch_add(1, Ordering::AcqRel);
         let entry = op.uring_entry().user_data(op.addr() | TAG_OP);
@@ -311,11 +307,6 @@ impl Driver {
         if self.timers.next_deadline().is_some() {
             self.timers.fire(clock::now(), &mut self.pending.wakers);
         }
-    }
-
-    /// Number of ops in flight on this driver.
-    pub(crate) fn ops_in_flight(&self) -> usize {
-        self.ops.len()
     }
 
     /// Cancels every op in flight and waits for all their completions

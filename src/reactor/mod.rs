@@ -30,8 +30,6 @@ pub(crate) use driver::live_ops;
 pub(crate) use driver::{
     add_timer, install, uninstall, with_current, Completions, Driver, DriverShared,
 };
-#[cfg_attr(not(test), allow(unused_imports))]
-pub(crate) use op::Op;
 pub(crate) use uring::RingConfig;
 
 #[cfg(test)]

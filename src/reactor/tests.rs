@@ -193,7 +193,7 @@ fn ops_polled_and_dropped_on_another_thread_than_their_home() {
         let rfd = r.as_raw_fd();
         // Submitted on `home`'s driver, completed while polled elsewhere.
         for _ in 0..100 {
-            let op = home.block_on(async { submit(canary_read(rfd)).await });
+            let op = home.block_on(submit(canary_read(rfd)));
             let completed = other.spawn(op);
             // SAFETY: writes one byte from a live buffer to our pipe.
             unsafe { libc::write(w.as_raw_fd(), b"x".as_ptr().cast(), 1) };
@@ -205,7 +205,7 @@ fn ops_polled_and_dropped_on_another_thread_than_their_home() {
         // travels to the home driver's inbox.
         let before = CANARY_DROPS.load(Ordering::Acquire);
         for _ in 0..100 {
-            let op = home.block_on(async { submit(canary_read(rfd)).await });
+            let op = home.block_on(submit(canary_read(rfd)));
             other.block_on(async move { crate::spawn(async move { drop(op) }).await.unwrap() });
         }
         home.block_on(async {

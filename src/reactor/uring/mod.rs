@@ -74,11 +74,6 @@ impl Uring {
         }
     }
 
-    /// Number of SQEs queued and not yet handed to the kernel.
-    pub(crate) fn pending(&mut self) -> usize {
-        self.ring.submission().len()
-    }
-
     /// Submits queued SQEs and reaps CQEs into `out`. With `wait`, blocks
     /// until at least one CQE arrives or `timeout` passes.
     ///

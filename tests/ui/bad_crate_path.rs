@@ -1,2 +1,0 @@
-#[zio::main(crate = "no_such_crate")]
-async fn main() {}
