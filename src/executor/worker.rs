@@ -79,22 +79,52 @@ pub(crate) fn schedule_local(
 
 fn push_queue(ctx: &WorkerCtx, runnable: Runnable) {
     let shared = &ctx.shared;
-    match shared.slots[ctx.index].queue.push(runnable) {
-        Ok(()) => {}
-        Err(e) => {
-            if let Err(e) = shared.injector.push(e.into_inner()) {
-                drop(e.into_inner());
-                return;
+    let queue = &shared.slots[ctx.index].queue;
+    match queue.push(runnable) {
+        // Only worth waking a parked worker when there is more here than
+        // this worker runs next (as tokio's `should_notify_others`).
+        Ok(()) if queue.len() < 2 => {}
+        Ok(()) => {
+            if shared.flavor == Flavor::MultiThread {
+                shared.notify_parked();
             }
         }
-    }
-    if shared.flavor == Flavor::MultiThread {
-        shared.notify_parked();
+        Err(e) => match shared.injector.push(e.into_inner()) {
+            Ok(()) => shared.notify_parked(),
+            Err(e) => drop(e.into_inner()),
+        },
     }
 }
 
 fn owns_local(slot: &super::scheduler::Slot) -> bool {
     slot.local_owner.get() == Some(&std::thread::current().id())
+}
+
+/// Takes a `!Send` task of the worker's slot, if this thread owns them.
+fn pop_local(ctx: &WorkerCtx) -> Option<Runnable> {
+    let slot = &ctx.shared.slots[ctx.index];
+    if slot.local.is_empty() || !owns_local(slot) {
+        return None;
+    }
+    slot.local.pop().ok()
+}
+
+/// Takes a task from the injector, moving a fair share more to the
+/// worker's queue.
+fn pop_injector(ctx: &WorkerCtx) -> Option<Runnable> {
+    let shared = &ctx.shared;
+    let first = shared.injector.pop().ok()?;
+    let slot = &shared.slots[ctx.index];
+    let room = slot.queue.capacity().unwrap_or(0) / 2;
+    let batch = (shared.injector.len() / shared.slots.len()).min(room);
+    for _ in 0..batch {
+        let Ok(t) = shared.injector.pop() else { break };
+        if let Err(e) = slot.queue.push(t) {
+            let _ = shared.injector.push(e.into_inner());
+            break;
+        }
+    }
+    Some(first)
 }
 
 /// The runtime and slot of the calling thread, if it is a worker.
@@ -274,55 +304,32 @@ impl Worker {
     }
 
     fn next_task(&mut self) -> Option<Runnable> {
-        let shared = self.ctx.shared.clone();
-        let slot = &shared.slots[self.ctx.index];
-        if self.tick % shared.config.event_interval == 0 {
-            if let Some(t) = self.pop_injector() {
+        let ctx = &*self.ctx;
+        let slot = &ctx.shared.slots[ctx.index];
+        if self.tick % ctx.shared.config.event_interval == 0 {
+            if let Some(t) = pop_injector(ctx) {
                 return Some(t);
             }
         }
         if self.lifo_streak < LIFO_LIMIT {
-            if let Some(t) = self.ctx.lifo.take() {
+            if let Some(t) = ctx.lifo.take() {
                 self.lifo_streak += 1;
                 return Some(t);
             }
-        } else if let Some(t) = self.ctx.lifo.take() {
+        } else if let Some(t) = ctx.lifo.take() {
             // Let the queue run first; the LIFO task waits its turn there.
-            push_queue(&self.ctx, t);
+            push_queue(ctx, t);
         }
         self.lifo_streak = 0;
         slot.queue
             .pop()
             .ok()
-            .or_else(|| self.pop_local())
-            .or_else(|| self.pop_injector())
+            .or_else(|| pop_local(ctx))
+            .or_else(|| pop_injector(ctx))
     }
 
-    /// Takes a `!Send` task, if this thread is the one they belong to.
-    fn pop_local(&self) -> Option<Runnable> {
-        let slot = &self.ctx.shared.slots[self.ctx.index];
-        if slot.local.is_empty() || !owns_local(slot) {
-            return None;
-        }
-        slot.local.pop().ok()
-    }
-
-    /// Takes a task from the injector, moving a batch more to the local
-    /// queue.
     fn pop_injector(&self) -> Option<Runnable> {
-        let shared = &self.ctx.shared;
-        let first = shared.injector.pop().ok()?;
-        let slot = &shared.slots[self.ctx.index];
-        let batch = (shared.injector.len() / shared.slots.len())
-            .min(slot.queue.capacity().unwrap_or(0) / 2);
-        for _ in 0..batch {
-            let Ok(t) = shared.injector.pop() else { break };
-            if let Err(e) = slot.queue.push(t) {
-                let _ = shared.injector.push(e.into_inner());
-                break;
-            }
-        }
-        Some(first)
+        pop_injector(&self.ctx)
     }
 
     fn run_task(&mut self, task: Runnable) {
