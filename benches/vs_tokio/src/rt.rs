@@ -1,0 +1,213 @@
+//! The runtime trait every workload is written against, and its impls for
+//! zio and tokio (each in a multi-thread and a current-thread flavor).
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// Worker threads of the multi-thread flavors.
+pub const WORKERS: usize = 2;
+
+/// The scheduler flavor a runtime was built with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// Worker threads (`WORKERS` of them); `block_on` runs on the caller.
+    MultiThread,
+    /// Everything runs on the thread calling `block_on`.
+    CurrentThread,
+}
+
+impl Flavor {
+    /// The label used in the report.
+    pub fn label(self) -> String {
+        match self {
+            Flavor::MultiThread => format!("multi_thread({WORKERS})"),
+            Flavor::CurrentThread => "current_thread".to_string(),
+        }
+    }
+}
+
+/// What a workload may use of a runtime. Workloads are generic over it, so
+/// zio and tokio run the same code. Task-side operations are associated
+/// functions: like `tokio::spawn`, they find the runtime from the context.
+pub trait Rt {
+    /// The handle returned by [`Rt::spawn`]; resolves to the task's output
+    /// (a task that panicked or was cancelled panics the joiner).
+    type Join<T: Send + 'static>: Future<Output = T> + Send + Unpin + 'static;
+
+    /// The runtime's name in the report ("zio", "tokio").
+    fn name(&self) -> &'static str;
+
+    /// The flavor this runtime was built with.
+    fn flavor(&self) -> Flavor;
+
+    /// Runs `f` to completion on this runtime, blocking the caller.
+    fn block_on<F: Future>(&self, f: F) -> F::Output;
+
+    /// Spawns a task on the current runtime.
+    fn spawn<F>(f: F) -> Self::Join<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// Yields once to the scheduler.
+    fn yield_now() -> impl Future<Output = ()> + Send;
+
+    /// Sleeps for `d`.
+    fn sleep(d: Duration) -> impl Future<Output = ()> + Send;
+
+    /// Runs `f` with a deadline `d` from now: `None` if it elapsed first.
+    fn timeout<F>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> + Send
+    where
+        F: Future + Send;
+}
+
+/// A join handle whose `Result` is unwrapped: a failed task fails the bench.
+#[derive(Debug)]
+pub struct Joined<H>(H);
+
+impl<H, T, E> Future for Joined<H>
+where
+    H: Future<Output = Result<T, E>> + Unpin,
+    E: Debug,
+{
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.expect("benchmark task failed"))
+    }
+}
+
+/// zio, built with `zio::runtime::Builder`.
+#[derive(Debug)]
+pub struct Zio {
+    rt: zio::runtime::Runtime,
+    flavor: Flavor,
+}
+
+impl Zio {
+    /// Builds a zio runtime of the given flavor.
+    pub fn new(flavor: Flavor) -> Zio {
+        let rt = match flavor {
+            Flavor::MultiThread => zio::runtime::Builder::new_multi_thread()
+                .worker_threads(WORKERS)
+                .enable_all()
+                .build(),
+            Flavor::CurrentThread => zio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build(),
+        };
+        Zio {
+            rt: rt.expect("build zio runtime"),
+            flavor,
+        }
+    }
+}
+
+impl Rt for Zio {
+    type Join<T: Send + 'static> = Joined<zio::task::JoinHandle<T>>;
+
+    fn name(&self) -> &'static str {
+        "zio"
+    }
+
+    fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    fn spawn<F>(f: F) -> Self::Join<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Joined(zio::spawn(f))
+    }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        zio::task::yield_now()
+    }
+
+    fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
+        zio::time::sleep(d)
+    }
+
+    async fn timeout<F>(d: Duration, f: F) -> Option<F::Output>
+    where
+        F: Future + Send,
+    {
+        zio::time::timeout(d, f).await.ok()
+    }
+}
+
+/// tokio, built with `tokio::runtime::Builder`.
+#[derive(Debug)]
+pub struct Tokio {
+    rt: tokio::runtime::Runtime,
+    flavor: Flavor,
+}
+
+impl Tokio {
+    /// Builds a tokio runtime of the given flavor, with all drivers enabled.
+    pub fn new(flavor: Flavor) -> Tokio {
+        let rt = match flavor {
+            Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(WORKERS)
+                .enable_all()
+                .build(),
+            Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build(),
+        };
+        Tokio {
+            rt: rt.expect("build tokio runtime"),
+            flavor,
+        }
+    }
+}
+
+impl Rt for Tokio {
+    type Join<T: Send + 'static> = Joined<tokio::task::JoinHandle<T>>;
+
+    fn name(&self) -> &'static str {
+        "tokio"
+    }
+
+    fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    fn spawn<F>(f: F) -> Self::Join<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Joined(tokio::spawn(f))
+    }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        tokio::task::yield_now()
+    }
+
+    fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(d)
+    }
+
+    async fn timeout<F>(d: Duration, f: F) -> Option<F::Output>
+    where
+        F: Future + Send,
+    {
+        tokio::time::timeout(d, f).await.ok()
+    }
+}
