@@ -22,11 +22,14 @@
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod compat;
 mod executor;
-pub mod io;
 mod loom;
 mod reactor;
 
+pub mod fs;
+pub mod io;
+pub mod net;
 pub mod sync;
 pub mod time;
 

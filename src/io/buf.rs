@@ -62,3 +62,142 @@ unsafe impl IoBufMut for Vec<u8> {
         }
     }
 }
+
+// SAFETY: a boxed slice's allocation does not move when the box does; all
+// of it is initialized.
+unsafe impl IoBuf for Box<[u8]> {
+    fn stable_ptr(&self) -> *const u8 {
+        self.as_ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        self.len()
+    }
+    fn bytes_total(&self) -> usize {
+        self.len()
+    }
+}
+
+// SAFETY: as above; writes go to the box's own allocation.
+unsafe impl IoBufMut for Box<[u8]> {
+    fn stable_mut_ptr(&mut self) -> *mut u8 {
+        self.as_mut_ptr()
+    }
+    unsafe fn set_init(&mut self, _pos: usize) {}
+}
+
+// SAFETY: static memory never moves or goes away.
+unsafe impl IoBuf for &'static [u8] {
+    fn stable_ptr(&self) -> *const u8 {
+        self.as_ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        self.len()
+    }
+    fn bytes_total(&self) -> usize {
+        self.len()
+    }
+}
+
+// SAFETY: static memory never moves or goes away.
+unsafe impl IoBuf for &'static str {
+    fn stable_ptr(&self) -> *const u8 {
+        self.as_ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        self.len()
+    }
+    fn bytes_total(&self) -> usize {
+        self.len()
+    }
+}
+
+// SAFETY: an op keeps its buffer inside its heap-allocated cell for as long
+// as the kernel may use it, so an array there does not move; a caller that
+// moves an array between ops gets a new pointer for the next op. All of it
+// is initialized.
+unsafe impl<const N: usize> IoBuf for [u8; N] {
+    fn stable_ptr(&self) -> *const u8 {
+        self.as_ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        N
+    }
+    fn bytes_total(&self) -> usize {
+        N
+    }
+}
+
+// SAFETY: as above.
+unsafe impl<const N: usize> IoBufMut for [u8; N] {
+    fn stable_mut_ptr(&mut self) -> *mut u8 {
+        self.as_mut_ptr()
+    }
+    unsafe fn set_init(&mut self, _pos: usize) {}
+}
+
+#[cfg(feature = "bytes")]
+// SAFETY: `Bytes` points at shared, immutable heap (or static) memory that
+// does not move when the handle does.
+unsafe impl IoBuf for bytes::Bytes {
+    fn stable_ptr(&self) -> *const u8 {
+        self.as_ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        self.len()
+    }
+    fn bytes_total(&self) -> usize {
+        self.len()
+    }
+}
+
+#[cfg(feature = "bytes")]
+// SAFETY: a `BytesMut`'s buffer does not move when the handle does (it only
+// reallocates on `reserve`, which needs `&mut` and so cannot happen while an
+// op owns it).
+unsafe impl IoBuf for bytes::BytesMut {
+    fn stable_ptr(&self) -> *const u8 {
+        self.as_ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        self.len()
+    }
+    fn bytes_total(&self) -> usize {
+        self.capacity()
+    }
+}
+
+#[cfg(feature = "bytes")]
+// SAFETY: as above; writes go to the buffer's own capacity.
+unsafe impl IoBufMut for bytes::BytesMut {
+    fn stable_mut_ptr(&mut self) -> *mut u8 {
+        self.as_mut_ptr()
+    }
+    unsafe fn set_init(&mut self, pos: usize) {
+        if pos > self.len() {
+            // SAFETY: the caller guarantees `pos` initialized bytes within
+            // capacity.
+            unsafe { self.set_len(pos) };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_and_pointers() {
+        let mut v = Vec::with_capacity(8);
+        v.extend_from_slice(b"ab");
+        assert_eq!((v.bytes_init(), v.bytes_total()), (2, v.capacity()));
+        let ptr = v.stable_ptr();
+        let moved = v;
+        assert_eq!(moved.stable_ptr(), ptr, "moving a Vec keeps its buffer");
+        let arr = [0u8; 4];
+        assert_eq!((arr.bytes_init(), arr.bytes_total()), (4, 4));
+        let s: &'static [u8] = b"xyz";
+        assert_eq!(s.bytes_init(), 3);
+        let b: Box<[u8]> = vec![1, 2, 3].into_boxed_slice();
+        assert_eq!(b.bytes_total(), 3);
+    }
+}

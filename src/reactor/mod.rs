@@ -14,6 +14,7 @@
 
 mod driver;
 mod fallback;
+mod fd;
 // Ops reach users through net and fs (issue 3); until then only the
 // reactor tests drive them.
 #[cfg_attr(not(test), allow(dead_code))]
@@ -31,6 +32,11 @@ pub(crate) use driver::{
     add_timer, install, uninstall, with_current, Completions, Driver, DriverShared,
 };
 pub(crate) use uring::RingConfig;
+#[cfg_attr(not(test), allow(unused_imports))]
+pub(crate) use {
+    fd::SharedFd,
+    op::{cqe_result, syscall_result, EpollPlan, Interest, Op, OpCode},
+};
 
 #[cfg(test)]
 mod tests;

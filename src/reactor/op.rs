@@ -21,6 +21,7 @@ use std::cell::UnsafeCell;
 use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
+use std::os::fd::RawFd;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -32,10 +33,32 @@ use io_uring::squeue::Entry;
 
 use super::driver::{self, DriverShared};
 
+/// How a readiness backend (epoll) runs an op.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EpollPlan {
+    /// Call [`OpCode::syscall`] now; if it fails with `EAGAIN`, wait until
+    /// `fd` is ready for `interest` and call it again.
+    Ready { fd: RawFd, interest: Interest },
+    /// The syscall may block and has no readiness (regular files, fsync,
+    /// open, statx, ...): run [`OpCode::syscall`] on the blocking pool.
+    Blocking,
+    /// Completes by itself after this long (the timeout op).
+    After(std::time::Duration),
+}
+
+/// What a readiness wait waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Interest {
+    Read,
+    Write,
+}
+
 /// One operation, described as plain data.
 ///
 /// An implementation lives in a file of its own under `reactor/ops/` and
-/// describes itself to the backend; the driver never looks inside it.
+/// describes itself to every backend: an SQE for io_uring, and for
+/// readiness backends the equivalent syscall plus how to wait for it. The
+/// drivers never look inside it.
 pub(crate) trait OpCode: Send + 'static {
     /// What the op's future resolves to (usually the result and the buffers).
     type Output;
@@ -46,6 +69,15 @@ pub(crate) trait OpCode: Send + 'static {
     /// point into `self`: `self` sits at a fixed heap address and is not
     /// touched by anyone else until the completion arrives.
     fn uring_entry(&mut self) -> Entry;
+
+    /// How a readiness backend runs this op.
+    fn epoll_plan(&self) -> EpollPlan;
+
+    /// Performs the op as one plain syscall, returning what its CQE would
+    /// carry: a count (or fd) on success, `-errno` on failure. Used by the
+    /// epoll backend (from the driver thread, or a blocking-pool thread for
+    /// [`EpollPlan::Blocking`]) and by blocking calls on plain threads.
+    fn syscall(&mut self) -> i32;
 
     /// Turns the kernel's result (`res` of the CQE: a count or `-errno`) into
     /// the output, handing the buffers back.
@@ -345,9 +377,8 @@ impl<T: OpCode> Drop for Op<T> {
                 // produced (an accepted or opened fd) as for a cancelled op.
                 // SAFETY: COMPLETED was seen with Acquire, so the driver is
                 // done with `data` and `result`; `&mut self` is exclusive.
-                let (data, (res, _)) = unsafe {
-                    (&mut *self.cell.data.get(), *self.cell.header.result.get())
-                };
+                let (data, (res, _)) =
+                    unsafe { (&mut *self.cell.data.get(), *self.cell.header.result.get()) };
                 if let Some(data) = data {
                     data.complete_orphan(res);
                 }
@@ -362,6 +393,18 @@ impl<T: OpCode> std::fmt::Debug for Op<T> {
         f.debug_struct("Op")
             .field("state", &self.cell.header.state.load(Ordering::Relaxed))
             .finish()
+    }
+}
+
+/// Turns a libc return value (`-1` and `errno` on failure) into the CQE
+/// convention (`-errno` on failure).
+pub(crate) fn syscall_result(ret: isize) -> i32 {
+    if ret < 0 {
+        -io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO)
+    } else {
+        i32::try_from(ret).unwrap_or(i32::MAX)
     }
 }
 

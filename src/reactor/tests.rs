@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
 use super::live_ops;
-use super::op::{cqe_result, Op, OpCode};
+use super::op::{cqe_result, EpollPlan, Interest, Op, OpCode};
 use super::ops::{Nop, Read, Timeout, Write};
 use crate::runtime::{Builder, Runtime};
 
@@ -61,7 +61,9 @@ fn nop_timeout_read_write_on_a_worker_and_off_runtime() {
     let check = || async {
         Op::new(Nop).await.unwrap();
         let start = Instant::now();
-        Op::new(Timeout::new(Duration::from_millis(5))).await.unwrap();
+        Op::new(Timeout::new(Duration::from_millis(5)))
+            .await
+            .unwrap();
         assert!(start.elapsed() >= Duration::from_millis(5));
         let (r, w) = pipe();
         let (res, buf) = Op::new(Write::new(w.as_raw_fd(), b"hello".to_vec(), u64::MAX)).await;
@@ -76,7 +78,10 @@ fn nop_timeout_read_write_on_a_worker_and_off_runtime() {
     Runtime::new().unwrap().block_on(async move {
         crate::spawn(check()).await.unwrap();
     });
-    Builder::new_current_thread().build().unwrap().block_on(check());
+    Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(check());
     // No runtime: the fallback driver serves the ops.
     crate::block_on(check());
 }
@@ -114,6 +119,20 @@ impl OpCode for CanaryRead {
         opcode::Read::new(Fd(self.fd), buf.as_mut_ptr(), buf.capacity() as u32).build()
     }
 
+    fn epoll_plan(&self) -> EpollPlan {
+        EpollPlan::Ready {
+            fd: self.fd,
+            interest: Interest::Read,
+        }
+    }
+
+    fn syscall(&mut self) -> i32 {
+        let buf = &mut self.canary.buf;
+        // SAFETY: reads into the canary's capacity, owned by the op.
+        let ret = unsafe { libc::read(self.fd, buf.as_mut_ptr().cast(), buf.capacity()) };
+        super::op::syscall_result(ret)
+    }
+
     fn complete(self, res: i32, _flags: u32) -> io::Result<usize> {
         self.canary.completed.store(true, Ordering::Release);
         cqe_result(res).map(|n| n as usize)
@@ -149,7 +168,10 @@ fn dropped_ops_release_each_buffer_once_after_completion() {
     let _serial = serial();
     watchdog(Duration::from_secs(120), || {
         let before = CANARY_DROPS.load(Ordering::Acquire);
-        let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        let rt = Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
         const ROUNDS: usize = 100;
         const PER_ROUND: usize = 1000;
         rt.block_on(async {
@@ -188,7 +210,10 @@ fn ops_polled_and_dropped_on_another_thread_than_their_home() {
     let _serial = serial();
     watchdog(Duration::from_secs(60), || {
         let home = Builder::new_current_thread().build().unwrap();
-        let other = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        let other = Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
         let (r, w) = pipe();
         let rfd = r.as_raw_fd();
         // Submitted on `home`'s driver, completed while polled elsewhere.
@@ -229,7 +254,10 @@ fn runtime_shutdown_with_ten_thousand_ops_in_flight() {
         let rfd = r.as_raw_fd();
         for flavor_multi in [true, false] {
             let rt = if flavor_multi {
-                Builder::new_multi_thread().worker_threads(2).build().unwrap()
+                Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .build()
+                    .unwrap()
             } else {
                 Builder::new_current_thread().build().unwrap()
             };

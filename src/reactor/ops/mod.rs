@@ -1,6 +1,8 @@
 //! One file per operation. Each is plain data implementing `OpCode`.
 #![cfg_attr(not(test), allow(unused_imports))]
 
+pub(crate) mod fs;
+pub(crate) mod net;
 mod nop;
 mod read;
 mod timeout;

@@ -4,7 +4,7 @@ use std::io;
 
 use io_uring::{opcode, squeue::Entry};
 
-use crate::reactor::op::{cqe_result, OpCode};
+use crate::reactor::op::{cqe_result, EpollPlan, OpCode};
 
 #[derive(Debug)]
 pub(crate) struct Nop;
@@ -14,6 +14,14 @@ impl OpCode for Nop {
 
     fn uring_entry(&mut self) -> Entry {
         opcode::Nop::new().build()
+    }
+
+    fn epoll_plan(&self) -> EpollPlan {
+        EpollPlan::After(std::time::Duration::ZERO)
+    }
+
+    fn syscall(&mut self) -> i32 {
+        0
     }
 
     fn complete(self, res: i32, _flags: u32) -> io::Result<()> {

@@ -6,7 +6,7 @@ use std::os::fd::RawFd;
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
 use crate::io::IoBufMut;
-use crate::reactor::op::{cqe_result, OpCode};
+use crate::reactor::op::{cqe_result, syscall_result, EpollPlan, Interest, OpCode};
 
 /// Reads into the buffer's spare capacity (from `bytes_init` to
 /// `bytes_total`) at `offset` (`u64::MAX`: the file position).
@@ -35,6 +35,35 @@ impl<B: IoBufMut> OpCode for Read<B> {
         opcode::Read::new(Fd(self.fd), ptr, u32::try_from(spare).unwrap_or(u32::MAX))
             .offset(self.offset)
             .build()
+    }
+
+    fn epoll_plan(&self) -> EpollPlan {
+        // A positioned read is a file read: no readiness. A read at the
+        // current position may be a pipe, socket or tty.
+        if self.offset == u64::MAX {
+            EpollPlan::Ready {
+                fd: self.fd,
+                interest: Interest::Read,
+            }
+        } else {
+            EpollPlan::Blocking
+        }
+    }
+
+    fn syscall(&mut self) -> i32 {
+        let init = self.buf.bytes_init();
+        let spare = self.buf.bytes_total() - init;
+        // SAFETY: the pointer and length describe the buffer's spare
+        // capacity, which the op owns exclusively while it runs.
+        let ret = unsafe {
+            let ptr = self.buf.stable_mut_ptr().add(init).cast();
+            if self.offset == u64::MAX {
+                libc::read(self.fd, ptr, spare)
+            } else {
+                libc::pread(self.fd, ptr, spare, self.offset as libc::off_t)
+            }
+        };
+        syscall_result(ret)
     }
 
     fn complete(mut self, res: i32, _flags: u32) -> Self::Output {

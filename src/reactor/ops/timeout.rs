@@ -6,18 +6,20 @@ use std::time::Duration;
 use io_uring::types::Timespec;
 use io_uring::{opcode, squeue::Entry};
 
-use crate::reactor::op::OpCode;
+use crate::reactor::op::{EpollPlan, OpCode};
 
 #[derive(Debug)]
 pub(crate) struct Timeout {
     /// Read by the kernel when it prepares the SQE; lives in the op cell.
     ts: Timespec,
+    after: Duration,
 }
 
 impl Timeout {
     pub(crate) fn new(after: Duration) -> Timeout {
         Timeout {
             ts: Timespec::from(after),
+            after,
         }
     }
 }
@@ -27,6 +29,14 @@ impl OpCode for Timeout {
 
     fn uring_entry(&mut self) -> Entry {
         opcode::Timeout::new(&self.ts).build()
+    }
+
+    fn epoll_plan(&self) -> EpollPlan {
+        EpollPlan::After(self.after)
+    }
+
+    fn syscall(&mut self) -> i32 {
+        -libc::ETIME
     }
 
     fn complete(self, res: i32, _flags: u32) -> io::Result<()> {

@@ -6,7 +6,7 @@ use std::os::fd::RawFd;
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
 use crate::io::IoBuf;
-use crate::reactor::op::{cqe_result, OpCode};
+use crate::reactor::op::{cqe_result, syscall_result, EpollPlan, Interest, OpCode};
 
 /// Writes the buffer's initialized bytes at `offset` (`u64::MAX`: the file
 /// position).
@@ -31,6 +31,31 @@ impl<B: IoBuf> OpCode for Write<B> {
         opcode::Write::new(Fd(self.fd), self.buf.stable_ptr(), len)
             .offset(self.offset)
             .build()
+    }
+
+    fn epoll_plan(&self) -> EpollPlan {
+        if self.offset == u64::MAX {
+            EpollPlan::Ready {
+                fd: self.fd,
+                interest: Interest::Write,
+            }
+        } else {
+            EpollPlan::Blocking
+        }
+    }
+
+    fn syscall(&mut self) -> i32 {
+        let ptr = self.buf.stable_ptr().cast();
+        let len = self.buf.bytes_init();
+        // SAFETY: reads `len` initialized bytes of the buffer the op owns.
+        let ret = unsafe {
+            if self.offset == u64::MAX {
+                libc::write(self.fd, ptr, len)
+            } else {
+                libc::pwrite(self.fd, ptr, len, self.offset as libc::off_t)
+            }
+        };
+        syscall_result(ret)
     }
 
     fn complete(self, res: i32, _flags: u32) -> Self::Output {

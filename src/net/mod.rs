@@ -1,0 +1,1 @@
+//! Sockets: TCP, UDP and Unix, on io_uring.

@@ -1,0 +1,1 @@
+//! Ops of `fs`: one file per operation.

@@ -1,0 +1,1 @@
+//! Ops of `net`: one file per operation.
