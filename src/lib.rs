@@ -36,6 +36,7 @@ pub mod time;
 pub mod runtime {
     //! The runtime: [`Runtime`], its [`Builder`] and a [`Handle`] to it.
     pub use crate::executor::{Builder, EnterGuard, Handle, Runtime, TryCurrentError};
+    pub use crate::reactor::backend::IoBackend;
 }
 
 pub mod task {

@@ -1,6 +1,8 @@
 //! Faults injected into the kernel interface with strace: `io_uring_enter`
-//! failing with EINTR (must be retried, never a panic or a lost op) and
-//! `io_uring_setup` refused (a clear error naming the cause).
+//! failing with EINTR or EBUSY (must be retried, never a panic or a lost
+//! op) and `io_uring_setup` refused: the runtime falls back to epoll, and
+//! with `ZIO_BACKEND=uring` forcing io_uring, `build` fails with an error
+//! naming the cause.
 //!
 //! Each case re-runs this test binary under `strace -e inject=...`, with
 //! `ZIO_FAULT_CHILD` naming the scenario the child runs. strace comes from
@@ -12,8 +14,9 @@ use std::time::{Duration, Instant};
 
 const CHILD_ENV: &str = "ZIO_FAULT_CHILD";
 
-/// Runs the named scenario in a child under strace with `inject`.
-fn run_child(scenario: &str, inject: &str) {
+/// Runs the named scenario in a child under strace with `inject`, with
+/// `ZIO_BACKEND` set to `backend` (or unset).
+fn run_child(scenario: &str, inject: &str, backend: Option<&str>) {
     if Command::new("strace").arg("-V").output().is_err() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -23,13 +26,16 @@ fn run_child(scenario: &str, inject: &str) {
         return;
     }
     let exe = std::env::current_exe().unwrap();
-    let out = Command::new("strace")
-        .args(["-f", "-qq", "-o", "/dev/null", "-e", inject])
+    let mut cmd = Command::new("strace");
+    cmd.args(["-f", "-qq", "-o", "/dev/null", "-e", inject])
         .arg(exe)
         .args(["--exact", "child_entry", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, scenario)
-        .output()
-        .unwrap();
+        .env(CHILD_ENV, scenario);
+    match backend {
+        Some(b) => cmd.env("ZIO_BACKEND", b),
+        None => cmd.env_remove("ZIO_BACKEND"),
+    };
+    let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -41,27 +47,40 @@ fn run_child(scenario: &str, inject: &str) {
 
 #[test]
 fn io_uring_enter_eintr_is_retried() {
-    run_child("work", "inject=io_uring_enter:error=EINTR:when=2+3");
+    let inject = "inject=io_uring_enter:error=EINTR:when=2+3";
+    run_child("work_uring", inject, Some("uring"));
 }
 
 #[test]
 fn io_uring_enter_ebusy_is_retried() {
-    run_child("work", "inject=io_uring_enter:error=EBUSY:when=3+5");
+    let inject = "inject=io_uring_enter:error=EBUSY:when=3+5";
+    run_child("work_uring", inject, Some("uring"));
+}
+
+#[test]
+fn io_uring_refused_falls_back_to_epoll() {
+    for errno in ["EPERM", "ENOSYS", "ENOMEM"] {
+        let inject = format!("inject=io_uring_setup:error={errno}");
+        run_child("work_epoll", &inject, None);
+    }
 }
 
 #[test]
 fn io_uring_setup_eperm_names_the_cause() {
-    run_child("setup_eperm", "inject=io_uring_setup:error=EPERM");
+    let inject = "inject=io_uring_setup:error=EPERM";
+    run_child("setup_eperm", inject, Some("uring"));
 }
 
 #[test]
 fn io_uring_setup_enosys_names_the_cause() {
-    run_child("setup_enosys", "inject=io_uring_setup:error=ENOSYS");
+    let inject = "inject=io_uring_setup:error=ENOSYS";
+    run_child("setup_enosys", inject, Some("uring"));
 }
 
 #[test]
 fn io_uring_setup_enomem_names_rlimit_memlock() {
-    run_child("setup_enomem", "inject=io_uring_setup:error=ENOMEM");
+    let inject = "inject=io_uring_setup:error=ENOMEM";
+    run_child("setup_enomem", inject, Some("uring"));
 }
 
 /// The child side: does nothing unless `ZIO_FAULT_CHILD` is set.
@@ -71,7 +90,8 @@ fn child_entry() {
         return;
     };
     match scenario.as_str() {
-        "work" => work(),
+        "work_uring" => work(zio::runtime::IoBackend::IoUring),
+        "work_epoll" => work(zio::runtime::IoBackend::Epoll),
         "setup_eperm" => setup_fails_with("not permitted"),
         "setup_enosys" => setup_fails_with("no io_uring"),
         "setup_enomem" => setup_fails_with("RLIMIT_MEMLOCK"),
@@ -80,9 +100,9 @@ fn child_entry() {
     println!("child scenario passed");
 }
 
-/// Tasks, timers and cross-thread wakes on both flavors: everything goes
-/// through `io_uring_enter`, which fails now and then.
-fn work() {
+/// Tasks, timers and cross-thread wakes on both flavors, on the expected
+/// backend (with faults injected into io_uring's syscalls meanwhile).
+fn work(expected: zio::runtime::IoBackend) {
     for multi in [true, false] {
         let rt = if multi {
             zio::runtime::Builder::new_multi_thread()
@@ -92,6 +112,7 @@ fn work() {
         } else {
             zio::runtime::Builder::new_current_thread().build().unwrap()
         };
+        assert_eq!(rt.handle().io_backend(), expected);
         let total = rt.block_on(async {
             let mut handles = Vec::new();
             for i in 0..200u64 {

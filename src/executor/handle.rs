@@ -145,6 +145,25 @@ impl Handle {
         super::block_on(future)
     }
 
+    /// The kernel interface this runtime does I/O through: io_uring, or
+    /// epoll where io_uring is not available (or `ZIO_BACKEND=epoll`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zio::runtime::IoBackend;
+    /// let rt = zio::runtime::Runtime::new().unwrap();
+    /// let backend = rt.handle().io_backend();
+    /// assert!(matches!(backend, IoBackend::IoUring | IoBackend::Epoll));
+    /// ```
+    pub fn io_backend(&self) -> crate::reactor::backend::IoBackend {
+        *self
+            .shared
+            .io_backend
+            .get()
+            .expect("a built runtime has chosen its backend")
+    }
+
     /// Enters the runtime on the calling thread: `zio::spawn` and
     /// `Handle::current` find it while the guard lives.
     ///

@@ -38,3 +38,9 @@ pub use join_set::JoinSet;
 pub use runtime::{Builder, Runtime};
 pub use spawn::{block_in_place, spawn, spawn_blocking, spawn_local};
 pub use yield_now::yield_now;
+
+/// Runs `f` on the process-wide blocking pool, detached (the epoll
+/// backend's file operations).
+pub(crate) fn run_blocking(f: impl FnOnce() + Send + 'static) {
+    drop(blocking::BlockingPool::global().spawn(f));
+}

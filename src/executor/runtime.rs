@@ -577,6 +577,7 @@ impl Builder {
                 let shared = &rt.handle.shared;
                 let driver =
                     Driver::new(shared.slots[0].driver.clone(), &shared.config.ring, false)?;
+                let _ = shared.io_backend.set(driver.io_backend());
                 *rt.core.lock().unwrap_or_else(|e| e.into_inner()) = Some(driver);
             }
             Flavor::MultiThread => start_workers(&rt)?,
@@ -624,6 +625,7 @@ fn run_worker(handle: Handle, index: usize, ready: mpsc::Sender<io::Result<()>>)
         true,
     ) {
         Ok(driver) => {
+            let _ = shared.io_backend.set(driver.io_backend());
             reactor::install(driver);
             let _ = ready.send(Ok(()));
             drop(ready);
@@ -639,7 +641,7 @@ fn run_worker(handle: Handle, index: usize, ready: mpsc::Sender<io::Result<()>>)
             }
         }
         Err(e) => {
-            let _ = ready.send(Err(e.into()));
+            let _ = ready.send(Err(e));
         }
     }
     if let Some(f) = &shared.config.on_thread_stop {

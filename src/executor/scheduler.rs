@@ -21,6 +21,7 @@ use super::idle::Idle;
 use super::registry::Registry;
 use super::task::Runnable;
 use super::worker;
+use crate::reactor::backend::IoBackend;
 use crate::reactor::DriverShared;
 
 /// Capacity of a worker's stealable queue; past it tasks overflow to the
@@ -56,6 +57,8 @@ pub(crate) struct Shared {
     pub(crate) blocking: BlockingPool,
     pub(crate) flavor: Flavor,
     pub(crate) config: Config,
+    /// The backend the runtime's drivers use (set by the first one).
+    pub(crate) io_backend: OnceLock<IoBackend>,
 }
 
 impl Shared {
@@ -79,6 +82,7 @@ impl Shared {
             blocking: BlockingPool::new(config.blocking.clone()),
             flavor,
             config,
+            io_backend: OnceLock::new(),
         })
     }
 

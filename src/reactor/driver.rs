@@ -23,16 +23,16 @@ use concurrent_queue::ConcurrentQueue;
 use io_uring::opcode;
 use slab::Slab;
 
+use super::backend::{Backend, IoBackend};
+use super::epoll::Submitted;
 use super::op::RawOp;
 use super::unpark::Unparker;
-use super::uring::{Cqe, RingConfig, SetupError, Uring};
+use super::uring::{Cqe, RingConfig};
 use crate::time::{clock, TimerEntry, TimerHeap};
 
 /// Tags in the low bits of `user_data`.
 const TAG_OP: u64 = 0;
 const TAG_CANCEL: u64 = 1;
-/// `user_data` of the eventfd read that wakes a parked driver.
-const EVENTFD_USER_DATA: u64 = u64::MAX - 2;
 
 /// Ops in flight on all drivers of the process (a test hook and a leak check).
 static LIVE_OPS: AtomicUsize = AtomicUsize::new(0);
@@ -50,6 +50,8 @@ pub(crate) enum Remote {
     Submit(RawOp),
     Cancel(RawOp),
     Timer(Arc<TimerEntry>),
+    /// An op the epoll backend ran on the blocking pool finished.
+    Done(RawOp, i32),
 }
 
 /// The part of a driver other threads may touch.
@@ -68,6 +70,7 @@ impl std::fmt::Debug for Remote {
             Remote::Submit(_) => "Submit",
             Remote::Cancel(_) => "Cancel",
             Remote::Timer(_) => "Timer",
+            Remote::Done(..) => "Done",
         })
     }
 }
@@ -85,18 +88,16 @@ impl DriverShared {
         self.unparker.unpark();
     }
 
-    /// Sends a request; if the driver is gone, handles it here.
+    /// Sends a request. A driver that has shut down finished all its ops
+    /// first, so only a new submission can find it gone: that op fails
+    /// with `ECANCELED` here, having reached no kernel.
     pub(crate) fn send(&self, msg: Remote) {
         match self.inbox.push(msg) {
             Ok(()) => self.unpark(),
             Err(e) => match e.into_inner() {
-                // The driver has shut down: fail the op, nothing reached a ring.
-                Remote::Submit(op) => {
-                    LIVE_OPS.fetch_add(1, Ordering::AcqRel);
-                    finish(op, -libc::ECANCELED);
-                }
-                // A cancelled op or timer: its driver already finished it.
-                Remote::Cancel(_) | Remote::Timer(_) => {}
+                Remote::Submit(op) => finish(op, -libc::ECANCELED),
+                Remote::Timer(entry) => super::fallback::shared().send(Remote::Timer(entry)),
+                Remote::Cancel(_) | Remote::Done(..) => {}
             },
         }
     }
@@ -106,12 +107,10 @@ impl DriverShared {
     }
 }
 
-/// Completes `op` outside any driver and wakes its future.
+/// Completes `op`, which never reached a driver's table, and wakes its
+/// future.
 fn finish(op: RawOp, res: i32) {
-    let waker = op.complete(res, 0);
-    LIVE_OPS.fetch_sub(1, Ordering::AcqRel);
-    drop(op);
-    if let Some(w) = waker {
+    if let Some(w) = op.complete(res, 0) {
         w.wake();
     }
 }
@@ -135,79 +134,130 @@ impl Completions {
     fn is_empty(&self) -> bool {
         self.wakers.is_empty() && self.released.is_empty()
     }
+
+    fn append(&mut self, other: &mut Completions) {
+        self.wakers.append(&mut other.wakers);
+        self.released.append(&mut other.released);
+    }
 }
 
-/// One thread's ring, timers and in-flight ops.
+/// One thread's backend, timers and in-flight ops.
 pub(crate) struct Driver {
     shared: Arc<DriverShared>,
-    uring: Uring,
+    backend: Backend,
     timers: TimerHeap,
     /// Ops in flight: the driver's reference to each, so it can cancel them
     /// all when it shuts down.
     ops: Slab<RawOp>,
-    /// The eventfd read is in the ring.
-    eventfd_armed: bool,
-    eventfd_buf: Box<u64>,
     cqes: Vec<Cqe>,
     pending: Completions,
+    /// Shutting down: new submissions fail with `ECANCELED`.
+    closing: bool,
     closed: bool,
 }
 
 impl std::fmt::Debug for Driver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Driver")
-            .field("uring", &self.uring)
+            .field("backend", &self.backend)
             .field("ops_in_flight", &self.ops.len())
             .finish()
     }
 }
 
 impl Driver {
-    /// A driver for the calling thread. `pinned`: the ring will only ever
-    /// be used from this thread.
+    /// A driver for the calling thread. `pinned`: it will only ever be used
+    /// from this thread (lets io_uring use `SINGLE_ISSUER`).
     pub(crate) fn new(
         shared: Arc<DriverShared>,
         config: &RingConfig,
         pinned: bool,
-    ) -> Result<Driver, SetupError> {
+    ) -> std::io::Result<Driver> {
+        let backend = Backend::new(config, pinned, shared.unparker.eventfd())?;
         Ok(Driver {
             shared,
-            uring: Uring::new(config, pinned)?,
+            backend,
             timers: TimerHeap::new(),
             ops: Slab::new(),
-            eventfd_armed: false,
-            eventfd_buf: Box::new(0),
             cqes: Vec::new(),
             pending: Completions::default(),
+            closing: false,
             closed: false,
         })
     }
 
-    fn submit_local(&mut self, op: RawOp) {
+    pub(crate) fn io_backend(&self) -> IoBackend {
+        self.backend.kind()
+    }
+
+    /// Starts `op`. With `polling`, the op's own future is polling right
+    /// now and checks for an inline completion itself, so none is woken.
+    fn submit_local(&mut self, op: RawOp, polling: bool) {
+        if self.closing {
+            return finish(op, -libc::ECANCELED);
+        }
         LIVE_OPS.fetch_add(1, Ordering::AcqRel);
-        let entry = op.uring_entry().user_data(op.addr() | TAG_OP);
         let slot = self.ops.insert(op);
-        self.ops[slot].set_slot(slot);
-        self.uring.push(&entry, &mut self.cqes);
+        let op = &self.ops[slot];
+        op.set_slot(slot);
+        match &mut self.backend {
+            Backend::Uring(u) => {
+                let entry = op.uring_entry().user_data(op.addr() | TAG_OP);
+                u.push(&entry, &mut self.cqes);
+            }
+            Backend::Epoll(e) => match e.submit(op) {
+                Submitted::Done(res) if polling => {
+                    let op = self.ops.remove(slot);
+                    drop(op.complete(res, 0));
+                    LIVE_OPS.fetch_sub(1, Ordering::AcqRel);
+                    self.pending.released.push(op);
+                }
+                Submitted::Done(res) => self.cqes.push(Cqe {
+                    user_data: op.addr() | TAG_OP,
+                    res,
+                    flags: 0,
+                }),
+                Submitted::Waiting => {}
+                Submitted::Blocking => {
+                    let (op, shared) = (op.clone(), self.shared.clone());
+                    crate::executor::run_blocking(move || {
+                        let res = op.syscall();
+                        shared.send(Remote::Done(op, res));
+                    });
+                }
+            },
+        }
     }
 
     fn cancel_local(&mut self, op: RawOp) {
-        let entry = opcode::AsyncCancel::new(op.addr() | TAG_OP)
-            .build()
-            .user_data(op.into_user_data(TAG_CANCEL));
-        self.uring.push(&entry, &mut self.cqes);
-    }
-
-    fn add_timer(&mut self, entry: Arc<TimerEntry>) {
-        self.timers.insert(entry);
+        match &mut self.backend {
+            Backend::Uring(u) => {
+                let entry = opcode::AsyncCancel::new(op.addr() | TAG_OP)
+                    .build()
+                    .user_data(op.into_user_data(TAG_CANCEL));
+                u.push(&entry, &mut self.cqes);
+            }
+            Backend::Epoll(e) => {
+                self.cqes.extend(e.cancel(op.addr()));
+                self.pending.released.push(op);
+            }
+        }
     }
 
     fn drain_inbox(&mut self) {
         while let Ok(msg) = self.shared.inbox.pop() {
             match msg {
-                Remote::Submit(op) => self.submit_local(op),
+                Remote::Submit(op) => self.submit_local(op, false),
                 Remote::Cancel(op) => self.cancel_local(op),
-                Remote::Timer(entry) => self.add_timer(entry),
+                Remote::Timer(entry) => self.timers.insert(entry),
+                Remote::Done(op, res) => {
+                    self.cqes.push(Cqe {
+                        user_data: op.addr() | TAG_OP,
+                        res,
+                        flags: 0,
+                    });
+                    self.pending.released.push(op);
+                }
             }
         }
     }
@@ -227,7 +277,7 @@ impl Driver {
 
     fn turn(&mut self, block: bool, timeout: Option<Duration>, out: &mut Completions) {
         self.drain_inbox();
-        let mut wait = block && self.pending.is_empty() && out.is_empty();
+        let mut wait = block && self.pending.is_empty() && out.is_empty() && self.cqes.is_empty();
         let mut timeout = timeout;
         if wait {
             if let Some(next) = self.timers.next_deadline() {
@@ -239,10 +289,12 @@ impl Driver {
             }
         }
         if wait {
-            self.arm_eventfd();
+            if let Backend::Uring(u) = &mut self.backend {
+                u.arm_eventfd(self.shared.unparker.eventfd(), &mut self.cqes);
+            }
             wait = self.shared.unparker.prepare_park();
         }
-        self.uring.enter(wait, timeout, &mut self.cqes);
+        self.wait_backend(wait, timeout);
         if wait {
             self.shared.unparker.finish_park();
         }
@@ -250,34 +302,18 @@ impl Driver {
         self.drain_inbox();
         self.dispatch();
         self.fire_timers();
-        out.wakers.append(&mut self.pending.wakers);
-        out.released.append(&mut self.pending.released);
+        out.append(&mut self.pending);
     }
 
-    fn arm_eventfd(&mut self) {
-        if self.eventfd_armed {
-            return;
+    fn wait_backend(&mut self, wait: bool, timeout: Option<Duration>) {
+        match &mut self.backend {
+            Backend::Uring(u) => u.enter(wait, timeout, &mut self.cqes),
+            Backend::Epoll(e) => e.wait(wait, timeout, &mut self.cqes),
         }
-        let buf: *mut u64 = &mut *self.eventfd_buf;
-        // The buffer is a heap u64 owned by the driver, which outlives the
-        // read: the driver drains the ring before it is dropped.
-        let entry = opcode::Read::new(
-            io_uring::types::Fd(self.shared.unparker.eventfd()),
-            buf.cast(),
-            8,
-        )
-        .build()
-        .user_data(EVENTFD_USER_DATA);
-        self.uring.push(&entry, &mut self.cqes);
-        self.eventfd_armed = true;
     }
 
     fn dispatch(&mut self) {
         for cqe in self.cqes.drain(..) {
-            if cqe.user_data == EVENTFD_USER_DATA {
-                self.eventfd_armed = false;
-                continue;
-            }
             match cqe.user_data & 7 {
                 TAG_OP => {
                     let addr = cqe.user_data & !7;
@@ -312,31 +348,37 @@ impl Driver {
     /// Cancels every op in flight and waits for all their completions
     /// (their futures, if still alive elsewhere, get `ECANCELED`), and
     /// hands the armed timers to the fallback driver so their sleeps still
-    /// end on time. Leaves the ring idle and the inbox closed.
+    /// end on time. Leaves the backend idle and the inbox closed.
     pub(crate) fn shutdown(&mut self, out: &mut Completions) {
         if self.closed {
             return;
         }
-        self.closed = true;
-        self.shared.inbox.close();
+        self.closing = true;
         self.drain_inbox();
         let in_flight: Vec<RawOp> = self.ops.iter().map(|(_, op)| op.clone()).collect();
         for op in in_flight {
             self.cancel_local(op);
         }
-        if self.eventfd_armed {
-            let cancel = opcode::AsyncCancel::new(EVENTFD_USER_DATA)
-                .build()
-                .user_data(super::uring::IGNORE_USER_DATA);
-            self.uring.push(&cancel, &mut self.cqes);
+        if let Backend::Uring(u) = &mut self.backend {
+            u.disarm_eventfd(&mut self.cqes);
         }
-        while !self.ops.is_empty() || self.eventfd_armed {
-            self.uring
-                .enter(true, Some(Duration::from_millis(100)), &mut self.cqes);
+        loop {
+            let idle = match &self.backend {
+                Backend::Uring(u) => u.is_idle(),
+                Backend::Epoll(_) => true,
+            };
+            if self.ops.is_empty() && idle {
+                break;
+            }
+            self.wait_backend(true, Some(Duration::from_millis(10)));
+            self.drain_inbox();
             self.dispatch();
         }
-        out.wakers.append(&mut self.pending.wakers);
-        out.released.append(&mut self.pending.released);
+        self.closed = true;
+        self.shared.inbox.close();
+        self.drain_inbox();
+        self.dispatch();
+        out.append(&mut self.pending);
         let timers = self.timers.drain_armed();
         if !timers.is_empty() {
             let fallback = super::fallback::shared();
@@ -401,7 +443,7 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&mut Driver) -> R) -> Option<R> {
 pub(crate) fn submit(op: RawOp) -> Arc<DriverShared> {
     let mut op = Some(op);
     let local = with_current(|d| {
-        d.submit_local(op.take().expect("op"));
+        d.submit_local(op.take().expect("op"), true);
         d.shared.clone()
     });
     match (local, op) {
@@ -434,7 +476,7 @@ pub(crate) fn cancel(home: &Arc<DriverShared>, op: RawOp) {
 pub(crate) fn add_timer(entry: Arc<TimerEntry>) -> Arc<DriverShared> {
     let mut entry = Some(entry);
     let local = with_current(|d| {
-        d.add_timer(entry.take().expect("entry"));
+        d.timers.insert(entry.take().expect("entry"));
         d.shared.clone()
     });
     match (local, entry) {

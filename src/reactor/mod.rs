@@ -12,7 +12,9 @@
 //! - `fallback.rs`: the process-wide driver thread that serves ops and
 //!   timers polled where no zio runtime runs.
 
+pub(crate) mod backend;
 mod driver;
+mod epoll;
 mod fallback;
 mod fd;
 // Ops reach users through net and fs (issue 3); until then only the

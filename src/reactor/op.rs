@@ -97,6 +97,8 @@ const CANCELLED: u8 = 3;
 /// Type-erased functions of one `OpCell<T>`.
 struct VTable {
     entry: unsafe fn(NonNull<Header>) -> Entry,
+    plan: unsafe fn(NonNull<Header>) -> EpollPlan,
+    syscall: unsafe fn(NonNull<Header>) -> i32,
     orphan: unsafe fn(NonNull<Header>, i32),
     release: unsafe fn(NonNull<Header>),
 }
@@ -140,6 +142,8 @@ unsafe impl<T: Send> Sync for OpCell<T> {}
 impl<T: OpCode> OpCell<T> {
     const VTABLE: VTable = VTable {
         entry: Self::entry_raw,
+        plan: Self::plan_raw,
+        syscall: Self::syscall_raw,
         orphan: Self::orphan_raw,
         release: Self::release_raw,
     };
@@ -156,6 +160,29 @@ impl<T: OpCode> OpCell<T> {
         data.as_mut()
             .expect("op data present at submission")
             .uring_entry()
+    }
+
+    /// # Safety
+    /// As `entry_raw`: a live `OpCell<T>` whose data the caller (the home
+    /// driver, or the blocking-pool thread it handed the op to) owns.
+    unsafe fn plan_raw(header: NonNull<Header>) -> EpollPlan {
+        // SAFETY: per the contract.
+        let cell = unsafe { header.cast::<OpCell<T>>().as_ref() };
+        // SAFETY: exclusive access per the contract.
+        let data = unsafe { &*cell.data.get() };
+        data.as_ref()
+            .expect("op data present in flight")
+            .epoll_plan()
+    }
+
+    /// # Safety
+    /// As `plan_raw`.
+    unsafe fn syscall_raw(header: NonNull<Header>) -> i32 {
+        // SAFETY: per the contract.
+        let cell = unsafe { header.cast::<OpCell<T>>().as_ref() };
+        // SAFETY: exclusive access per the contract.
+        let data = unsafe { &mut *cell.data.get() };
+        data.as_mut().expect("op data present in flight").syscall()
     }
 
     /// # Safety
@@ -230,6 +257,22 @@ impl RawOp {
         // SAFETY: the vtable matches the cell; the op is IN_FLIGHT and owned
         // by the calling driver (submission happens once, on the home driver).
         unsafe { (self.header().vtable.entry)(self.0) }
+    }
+
+    /// How a readiness backend runs this op. Called by the op's current
+    /// owner in flight (the home driver, or its blocking-pool thread).
+    pub(crate) fn epoll_plan(&self) -> EpollPlan {
+        // SAFETY: the vtable matches the cell; the op is in flight, so only
+        // the driver side (the caller) touches its data.
+        unsafe { (self.header().vtable.plan)(self.0) }
+    }
+
+    /// Runs the op as a plain syscall; see [`OpCode::syscall`]. Only the
+    /// op's current owner in flight calls it, one call at a time.
+    pub(crate) fn syscall(&self) -> i32 {
+        // SAFETY: as `epoll_plan`; the driver hands the op to at most one
+        // thread at a time (itself, or one blocking-pool job).
+        unsafe { (self.header().vtable.syscall)(self.0) }
     }
 
     pub(crate) fn slot(&self) -> usize {
@@ -344,7 +387,12 @@ impl<T: OpCode> Future for Op<T> {
                 header.waker.register(cx.waker());
                 header.state.store(IN_FLIGHT, Ordering::Release);
                 this.home = Some(driver::submit(RawOp::new(this.cell.clone())));
-                Poll::Pending
+                // A readiness backend may have completed it on the spot.
+                if header.state.load(Ordering::Acquire) == COMPLETED {
+                    Poll::Ready(this.take_output())
+                } else {
+                    Poll::Pending
+                }
             }
             COMPLETED => Poll::Ready(this.take_output()),
             _ => {
@@ -369,8 +417,12 @@ impl<T: OpCode> Drop for Op<T> {
         );
         match cancelled {
             Ok(_) => {
-                let home = self.home.as_ref().expect("an op in flight has a home");
-                driver::cancel(home, RawOp::new(self.cell.clone()));
+                // No home only if submission itself panicked; then whatever
+                // the driver holds keeps the data alive, and nothing is
+                // left to cancel from here.
+                if let Some(home) = &self.home {
+                    driver::cancel(home, RawOp::new(self.cell.clone()));
+                }
             }
             Err(COMPLETED) => {
                 // Completed, but nobody took the output: release what the op
@@ -406,6 +458,29 @@ pub(crate) fn syscall_result(ret: isize) -> i32 {
     } else {
         i32::try_from(ret).unwrap_or(i32::MAX)
     }
+}
+
+/// Whether `fd` is ready for `interest` right now (`poll` with a zero
+/// timeout). Ops on descriptors that may be in blocking mode (a pipe, a
+/// tty) ask this before their syscall, so the epoll backend never blocks
+/// in one; errors and hang-ups count as ready (the syscall reports them).
+pub(crate) fn ready_now(fd: RawFd, interest: Interest) -> bool {
+    if fd < 0 {
+        // Let the syscall report EBADF.
+        return true;
+    }
+    let events = match interest {
+        Interest::Read => libc::POLLIN,
+        Interest::Write => libc::POLLOUT,
+    };
+    let mut pfd = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
+    // SAFETY: polls one valid pollfd struct, without waiting.
+    let n = unsafe { libc::poll(&mut pfd, 1, 0) };
+    n != 0
 }
 
 /// Converts a CQE result into an `io::Result` of the count.

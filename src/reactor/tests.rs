@@ -127,6 +127,9 @@ impl OpCode for CanaryRead {
     }
 
     fn syscall(&mut self) -> i32 {
+        if !super::op::ready_now(self.fd, Interest::Read) {
+            return -libc::EAGAIN;
+        }
         let buf = &mut self.canary.buf;
         // SAFETY: reads into the canary's capacity, owned by the op.
         let ret = unsafe { libc::read(self.fd, buf.as_mut_ptr().cast(), buf.capacity()) };

@@ -6,7 +6,7 @@ use std::os::fd::RawFd;
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
 use crate::io::IoBufMut;
-use crate::reactor::op::{cqe_result, syscall_result, EpollPlan, Interest, OpCode};
+use crate::reactor::op::{cqe_result, ready_now, syscall_result, EpollPlan, Interest, OpCode};
 
 /// Reads into the buffer's spare capacity (from `bytes_init` to
 /// `bytes_total`) at `offset` (`u64::MAX`: the file position).
@@ -51,6 +51,9 @@ impl<B: IoBufMut> OpCode for Read<B> {
     }
 
     fn syscall(&mut self) -> i32 {
+        if self.offset == u64::MAX && !ready_now(self.fd, Interest::Read) {
+            return -libc::EAGAIN;
+        }
         let init = self.buf.bytes_init();
         let spare = self.buf.bytes_total() - init;
         // SAFETY: the pointer and length describe the buffer's spare

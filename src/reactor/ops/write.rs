@@ -6,7 +6,7 @@ use std::os::fd::RawFd;
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
 use crate::io::IoBuf;
-use crate::reactor::op::{cqe_result, syscall_result, EpollPlan, Interest, OpCode};
+use crate::reactor::op::{cqe_result, ready_now, syscall_result, EpollPlan, Interest, OpCode};
 
 /// Writes the buffer's initialized bytes at `offset` (`u64::MAX`: the file
 /// position).
@@ -45,6 +45,9 @@ impl<B: IoBuf> OpCode for Write<B> {
     }
 
     fn syscall(&mut self) -> i32 {
+        if self.offset == u64::MAX && !ready_now(self.fd, Interest::Write) {
+            return -libc::EAGAIN;
+        }
         let ptr = self.buf.stable_ptr().cast();
         let len = self.buf.bytes_init();
         // SAFETY: reads `len` initialized bytes of the buffer the op owns.

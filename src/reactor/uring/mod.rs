@@ -30,6 +30,10 @@ pub(crate) struct Uring {
     ext_arg: bool,
     /// A timeout SQE armed for a wait is still in the kernel.
     timeout_armed: bool,
+    /// The read of the driver's eventfd is in the kernel.
+    eventfd_armed: bool,
+    /// Where that read lands; heap-allocated so it stays put.
+    eventfd_buf: Box<u64>,
 }
 
 /// `user_data` of the timeout SQE armed for a timed wait on kernels
@@ -37,7 +41,10 @@ pub(crate) struct Uring {
 const WAIT_TIMEOUT_USER_DATA: u64 = u64::MAX - 1;
 
 /// `user_data` of SQEs whose completion nobody waits for.
-pub(crate) const IGNORE_USER_DATA: u64 = u64::MAX;
+const IGNORE_USER_DATA: u64 = u64::MAX;
+
+/// `user_data` of the eventfd read that wakes a parked driver.
+const EVENTFD_USER_DATA: u64 = u64::MAX - 2;
 
 impl std::fmt::Debug for Uring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -56,6 +63,8 @@ impl Uring {
             ring,
             ext_arg,
             timeout_armed: false,
+            eventfd_armed: false,
+            eventfd_buf: Box::new(0),
         })
     }
 
@@ -132,6 +141,10 @@ impl Uring {
             if cqe.user_data() == IGNORE_USER_DATA {
                 continue;
             }
+            if cqe.user_data() == EVENTFD_USER_DATA {
+                self.eventfd_armed = false;
+                continue;
+            }
             if cqe.user_data() == WAIT_TIMEOUT_USER_DATA {
                 if cqe.result() != -libc::ECANCELED && cqe.result() != -libc::ENOENT {
                     self.timeout_armed = false;
@@ -144,6 +157,38 @@ impl Uring {
                 flags: cqe.flags(),
             });
         }
+    }
+
+    /// Makes sure a read of `eventfd` is in the ring, so a write to it (an
+    /// unpark from another thread) ends a wait.
+    pub(crate) fn arm_eventfd(&mut self, eventfd: std::os::fd::RawFd, out: &mut Vec<Cqe>) {
+        if self.eventfd_armed {
+            return;
+        }
+        let buf: *mut u64 = &mut *self.eventfd_buf;
+        // The buffer is heap memory owned by the backend, which outlives the
+        // read: the driver cancels it and waits for its CQE before dropping
+        // the backend (`disarm_eventfd`, `is_idle`).
+        let entry = opcode::Read::new(io_uring::types::Fd(eventfd), buf.cast(), 8)
+            .build()
+            .user_data(EVENTFD_USER_DATA);
+        self.push(&entry, out);
+        self.eventfd_armed = true;
+    }
+
+    /// Cancels the eventfd read (at shutdown); wait until `is_idle`.
+    pub(crate) fn disarm_eventfd(&mut self, out: &mut Vec<Cqe>) {
+        if self.eventfd_armed {
+            let cancel = opcode::AsyncCancel::new(EVENTFD_USER_DATA)
+                .build()
+                .user_data(IGNORE_USER_DATA);
+            self.push(&cancel, out);
+        }
+    }
+
+    /// No read of the eventfd is in the kernel any more.
+    pub(crate) fn is_idle(&self) -> bool {
+        !self.eventfd_armed
     }
 
     /// Arms the timeout SQE for a timed wait, replacing an earlier one.
