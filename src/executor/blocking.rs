@@ -188,12 +188,14 @@ impl Inner {
                 break;
             }
         }
-        state.threads -= 1;
         drop(state);
-        self.thread_exited.notify_all();
+        // The hook runs before the thread counts as gone, so a shutdown that
+        // waited for the pool has seen every `on_thread_stop`.
         if let Some(f) = &self.config.on_thread_stop {
             f();
         }
+        self.lock().threads -= 1;
+        self.thread_exited.notify_all();
     }
 }
 

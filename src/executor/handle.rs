@@ -124,7 +124,13 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.shared.blocking.spawn(f)
+        // The job runs with the runtime entered, so `Handle::current()` and
+        // `zio::spawn` work inside it, as in tokio.
+        let handle = self.clone();
+        self.shared.blocking.spawn(move || {
+            let _enter = handle.enter();
+            f()
+        })
     }
 
     /// Runs `future` on the calling thread with this runtime entered.
@@ -183,7 +189,7 @@ impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
             .field("flavor", &self.shared.flavor)
-            .field("workers", &self.shared.slots.len())
+            .field("workers", &self.shared.workers)
             .finish()
     }
 }

@@ -20,7 +20,9 @@ pub(crate) struct Idle {
     state: AtomicUsize,
     /// Parked workers, by index.
     sleepers: Mutex<Vec<usize>>,
-    num_workers: usize,
+    /// Workers that take tasks: the runtime's workers, minus those inside
+    /// a blocking section, plus their stand-ins.
+    active: AtomicUsize,
 }
 
 impl Idle {
@@ -28,7 +30,7 @@ impl Idle {
         Idle {
             state: AtomicUsize::new(num_workers << UNPARK_SHIFT),
             sleepers: Mutex::new(Vec::with_capacity(num_workers)),
-            num_workers,
+            active: AtomicUsize::new(num_workers),
         }
     }
 
@@ -38,7 +40,7 @@ impl Idle {
 
     fn should_wake(&self) -> bool {
         let state = self.state.load(SeqCst);
-        state & SEARCH_MASK == 0 && (state >> UNPARK_SHIFT) < self.num_workers
+        state & SEARCH_MASK == 0 && (state >> UNPARK_SHIFT) < self.active.load(SeqCst)
     }
 
     /// A parked worker to wake for new work, or `None` if one is already
@@ -70,7 +72,7 @@ impl Idle {
     /// Tries to become a searcher; refused when half the workers search.
     pub(crate) fn transition_to_searching(&self) -> bool {
         let state = self.state.load(SeqCst);
-        if 2 * (state & SEARCH_MASK) >= self.num_workers.max(2) {
+        if 2 * (state & SEARCH_MASK) >= self.active.load(SeqCst).max(2) {
             return false;
         }
         self.state.fetch_add(1, SeqCst);
@@ -95,6 +97,21 @@ impl Idle {
             }
             None => false,
         }
+    }
+
+    /// A running (unparked, not searching) worker stops taking tasks: it
+    /// enters a blocking section, or a stand-in retires.
+    pub(crate) fn leave(&self) {
+        let _sleepers = self.lock();
+        self.active.fetch_sub(1, SeqCst);
+        self.state.fetch_sub(1 << UNPARK_SHIFT, SeqCst);
+    }
+
+    /// A worker starts taking tasks, running (the reverse of `leave`).
+    pub(crate) fn join(&self) {
+        let _sleepers = self.lock();
+        self.active.fetch_add(1, SeqCst);
+        self.state.fetch_add(1 << UNPARK_SHIFT, SeqCst);
     }
 
     /// Whether `worker` is still listed as parked.

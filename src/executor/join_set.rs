@@ -46,6 +46,8 @@ pub struct JoinSet<T> {
 struct Member<T> {
     handle: JoinHandle<T>,
     waker: Arc<MemberWaker>,
+    /// The output, if the task was already done when it joined the set.
+    done: Option<Result<T, JoinError>>,
 }
 
 struct ReadyList {
@@ -125,7 +127,7 @@ impl<T> JoinSet<T> {
         self.members.is_empty()
     }
 
-    fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
+    fn insert(&mut self, mut handle: JoinHandle<T>) -> AbortHandle {
         let abort = handle.abort_handle();
         let entry = self.members.vacant_entry();
         let waker = Arc::new(MemberWaker {
@@ -133,9 +135,22 @@ impl<T> JoinSet<T> {
             queued: AtomicBool::new(false),
             list: self.ready.clone(),
         });
-        // Poll it once through the ready list, so its waker is registered.
-        waker.wake_by_ref();
-        entry.insert(Member { handle, waker });
+        // Register the member's waker now, so the ready list records
+        // completions in the order they happen, also before the first
+        // `join_next`.
+        let task_waker = Waker::from(waker.clone());
+        let done = match Pin::new(&mut handle).poll(&mut Context::from_waker(&task_waker)) {
+            Poll::Ready(out) => {
+                waker.wake_by_ref();
+                Some(out)
+            }
+            Poll::Pending => None,
+        };
+        entry.insert(Member {
+            handle,
+            waker,
+            done,
+        });
         abort
     }
 
@@ -171,6 +186,10 @@ impl<T> JoinSet<T> {
                 continue;
             };
             member.waker.queued.store(false, Ordering::Release);
+            if let Some(out) = member.done.take() {
+                self.members.remove(key);
+                return Poll::Ready(Some(out));
+            }
             let waker = Waker::from(member.waker.clone());
             if let Poll::Ready(out) =
                 Pin::new(&mut member.handle).poll(&mut Context::from_waker(&waker))

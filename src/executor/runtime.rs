@@ -4,6 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::pin;
+use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,7 @@ use super::config::{BlockingConfig, Callback, Config, ThreadNameFn};
 use super::context::{self, EnterGuard};
 use super::handle::Handle;
 use super::join::JoinHandle;
-use super::scheduler::{Flavor, Shared};
+use super::scheduler::{Flavor, Shared, SPARE_VACANT};
 use super::worker::{MainWaker, Worker};
 use crate::reactor::{self, Completions, Driver, RingConfig};
 
@@ -36,7 +37,6 @@ use crate::reactor::{self, Completions, Driver, RingConfig};
 /// ```
 pub struct Runtime {
     handle: Handle,
-    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     /// A current-thread runtime's driver between `block_on` calls.
     core: Mutex<Option<Driver>>,
 }
@@ -182,15 +182,33 @@ impl Runtime {
             return;
         }
         shared.begin_shutdown();
-        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
-        for t in threads {
-            match deadline {
-                Some(d) if Instant::now() >= d && !t.is_finished() => {}
-                _ => {
-                    if deadline.is_none() || wait_finished(&t, deadline) {
-                        let _ = t.join();
-                    }
+        // Stand-ins may still be registering: take the list until it stays
+        // empty.
+        loop {
+            let threads =
+                std::mem::take(&mut *shared.threads.lock().unwrap_or_else(|e| e.into_inner()));
+            if threads.is_empty() {
+                break;
+            }
+            for t in threads {
+                if wait_finished(&t, deadline) {
+                    let _ = t.join();
                 }
+            }
+        }
+        // Tasks still in the global queue (spawned from outside, or handed
+        // off) are cancelled here: dropping a runnable drops its future.
+        while let Ok(r) = shared.injector.pop() {
+            drop(r);
+        }
+        for slot in shared.slots.iter() {
+            if let Some(spare) = &slot.spare {
+                let driver = spare
+                    .driver
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
+                drop(driver);
             }
         }
         if let Some(mut driver) = self.core.lock().unwrap_or_else(|e| e.into_inner()).take() {
@@ -209,6 +227,59 @@ impl Runtime {
         shared
             .blocking
             .shutdown(deadline.map(|d| d.saturating_duration_since(Instant::now())));
+    }
+}
+
+/// Shuts a driver down on its own thread and wakes what it completed.
+fn shut_down_driver(driver: Option<Driver>) {
+    if let Some(mut driver) = driver {
+        let mut out = Completions::default();
+        driver.shutdown(&mut out);
+        drop(driver);
+        out.run();
+    }
+}
+
+/// Runs a stand-in worker on spare slot `index` until it is retired and
+/// has nothing left in flight (or the runtime shuts down).
+pub(crate) fn run_standin(shared: Arc<Shared>, index: usize) {
+    if let Some(f) = &shared.config.on_thread_start {
+        f();
+    }
+    let slot = &shared.slots[index];
+    let spare = slot.spare.as_ref().expect("stand-ins run spare slots");
+    let parked = spare
+        .driver
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    let driver = match parked {
+        Some(d) => Ok(d),
+        None => Driver::new(slot.driver.clone(), &shared.config.ring, false),
+    };
+    match driver {
+        Ok(driver) => {
+            reactor::install(driver);
+            let _enter = context::enter(Handle {
+                shared: shared.clone(),
+            });
+            let mut worker = Worker::new(shared.clone(), index);
+            worker.run_until::<std::future::Pending<()>>(None);
+            if shared.is_shutdown() {
+                worker.drain();
+                shut_down_driver(reactor::uninstall());
+            } else {
+                worker.hand_off();
+                let driver = reactor::uninstall();
+                *spare.driver.lock().unwrap_or_else(|e| e.into_inner()) = driver;
+            }
+        }
+        Err(e) => tracing::warn!("zio: a stand-in worker cannot start its driver: {e}"),
+    }
+    shared.idle.leave();
+    spare.state.store(SPARE_VACANT, Ordering::Release);
+    if let Some(f) = &shared.config.on_thread_stop {
+        f();
     }
 }
 
@@ -569,7 +640,6 @@ impl Builder {
         let handle = Handle { shared };
         let rt = Runtime {
             handle,
-            threads: Mutex::new(Vec::new()),
             core: Mutex::new(None),
         };
         match self.flavor {
@@ -590,7 +660,7 @@ impl Builder {
 fn start_workers(rt: &Runtime) -> io::Result<()> {
     let shared = &rt.handle.shared;
     let (ready_tx, ready_rx) = mpsc::channel::<io::Result<()>>();
-    for index in 0..shared.slots.len() {
+    for index in 0..shared.workers {
         let handle = rt.handle.clone();
         let ready = ready_tx.clone();
         let mut builder = std::thread::Builder::new().name((shared.config.thread_name)());
@@ -598,13 +668,14 @@ fn start_workers(rt: &Runtime) -> io::Result<()> {
             builder = builder.stack_size(size);
         }
         let thread = builder.spawn(move || run_worker(handle, index, ready))?;
-        rt.threads
+        shared
+            .threads
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(thread);
     }
     drop(ready_tx);
-    for _ in 0..shared.slots.len() {
+    for _ in 0..shared.workers {
         match ready_rx.recv() {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(e),
@@ -633,12 +704,7 @@ fn run_worker(handle: Handle, index: usize, ready: mpsc::Sender<io::Result<()>>)
             let mut worker = Worker::new(shared.clone(), index);
             worker.run_until::<std::future::Pending<()>>(None);
             worker.drain();
-            if let Some(mut driver) = reactor::uninstall() {
-                let mut out = Completions::default();
-                driver.shutdown(&mut out);
-                drop(driver);
-                out.run();
-            }
+            shut_down_driver(reactor::uninstall());
         }
         Err(e) => {
             let _ = ready.send(Err(e));

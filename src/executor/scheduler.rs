@@ -8,8 +8,8 @@
 //! current-thread runtime is the same machinery with one slot, run by
 //! whichever thread is inside `block_on`.
 
-use std::sync::atomic::{fence, AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{fence, AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::ThreadId;
 
 use async_task::ScheduleInfo;
@@ -22,7 +22,7 @@ use super::registry::Registry;
 use super::task::Runnable;
 use super::worker;
 use crate::reactor::backend::IoBackend;
-use crate::reactor::DriverShared;
+use crate::reactor::{Driver, DriverShared};
 
 /// Capacity of a worker's stealable queue; past it tasks overflow to the
 /// injector.
@@ -45,6 +45,47 @@ pub(crate) struct Slot {
     /// life; its `!Send` tasks run only when their own thread drives it.
     pub(crate) local_owner: OnceLock<ThreadId>,
     pub(crate) driver: Arc<DriverShared>,
+    /// For a spare slot (run by stand-ins): whether a stand-in runs it, and
+    /// its driver while none does. Spare drivers are not pinned to a
+    /// thread, so successive stand-ins share one.
+    pub(crate) spare: Option<Spare>,
+}
+
+/// A spare slot's life: VACANT --start--> ACTIVE --section ends-->
+/// RETIRING --nothing left in flight--> EXITING --thread gone--> VACANT.
+/// A RETIRING stand-in can be taken back to ACTIVE by the next blocking
+/// section, so back-to-back sections reuse one thread.
+#[derive(Debug, Default)]
+pub(crate) struct Spare {
+    pub(crate) state: AtomicU8,
+    pub(crate) driver: Mutex<Option<Driver>>,
+}
+
+pub(crate) const SPARE_VACANT: u8 = 0;
+pub(crate) const SPARE_ACTIVE: u8 = 1;
+pub(crate) const SPARE_RETIRING: u8 = 2;
+pub(crate) const SPARE_EXITING: u8 = 3;
+
+impl Spare {
+    fn transition(&self, from: u8, to: u8) -> bool {
+        self.state
+            .compare_exchange(from, to, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// The stand-in may stop: RETIRING -> EXITING.
+    pub(crate) fn begin_exit(&self) -> bool {
+        self.transition(SPARE_RETIRING, SPARE_EXITING)
+    }
+
+    pub(crate) fn is_retiring(&self) -> bool {
+        self.state.load(Ordering::Acquire) == SPARE_RETIRING
+    }
+
+    /// The blocking section it stood in for is over: ACTIVE -> RETIRING.
+    pub(crate) fn retire(&self) {
+        self.transition(SPARE_ACTIVE, SPARE_RETIRING);
+    }
 }
 
 #[derive(Debug)]
@@ -56,20 +97,31 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     pub(crate) blocking: BlockingPool,
     pub(crate) flavor: Flavor,
+    /// Number of worker slots (the spares for stand-ins come after them).
+    pub(crate) workers: usize,
     pub(crate) config: Config,
     /// The backend the runtime's drivers use (set by the first one).
     pub(crate) io_backend: OnceLock<IoBackend>,
+    /// Worker and stand-in threads, joined at shutdown.
+    pub(crate) threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
 impl Shared {
+    /// A runtime with `workers` worker slots and, for a multi-thread
+    /// runtime, as many spare slots for stand-ins.
     pub(crate) fn new(flavor: Flavor, workers: usize, config: Config) -> std::io::Result<Shared> {
-        let slots = (0..workers)
-            .map(|_| {
+        let spares = match flavor {
+            Flavor::CurrentThread => 0,
+            Flavor::MultiThread => workers,
+        };
+        let slots = (0..workers + spares)
+            .map(|i| {
                 Ok(Slot {
                     queue: ConcurrentQueue::bounded(LOCAL_QUEUE_CAPACITY),
                     local: ConcurrentQueue::unbounded(),
                     local_owner: OnceLock::new(),
                     driver: DriverShared::new()?,
+                    spare: (i >= workers).then(Spare::default),
                 })
             })
             .collect::<std::io::Result<Box<[Slot]>>>()?;
@@ -81,8 +133,10 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             blocking: BlockingPool::new(config.blocking.clone()),
             flavor,
+            workers,
             config,
             io_backend: OnceLock::new(),
+            threads: Mutex::new(Vec::new()),
         })
     }
 
@@ -138,6 +192,65 @@ impl Shared {
         fence(Ordering::SeqCst);
         if let Some(index) = self.idle.worker_to_notify() {
             self.slots[index].driver.unpark();
+        }
+    }
+
+    /// Provides a stand-in worker for a worker entering a blocking
+    /// section: revives a retiring one, or starts a thread on a vacant
+    /// spare slot. Returns the spare slot's index; `None` if every spare is
+    /// busy (or the runtime is shutting down).
+    pub(crate) fn start_standin(self: &Arc<Self>) -> Option<usize> {
+        let spares = || (self.workers..self.slots.len()).map(|i| (i, self.slot_spare(i)));
+        loop {
+            if self.is_shutdown() {
+                return None;
+            }
+            if let Some((i, _)) = spares().find(|(_, s)| s.transition(SPARE_RETIRING, SPARE_ACTIVE))
+            {
+                self.slots[i].driver.unpark();
+                return Some(i);
+            }
+            if let Some((i, _)) = spares().find(|(_, s)| s.transition(SPARE_VACANT, SPARE_ACTIVE)) {
+                return self.spawn_standin(i);
+            }
+            // A stand-in on its way out frees its slot in a moment.
+            if !spares().any(|(_, s)| s.state.load(Ordering::Acquire) == SPARE_EXITING) {
+                return None;
+            }
+            std::thread::yield_now();
+        }
+    }
+
+    fn slot_spare(&self, index: usize) -> &Spare {
+        self.slots[index]
+            .spare
+            .as_ref()
+            .expect("spare slots follow the workers")
+    }
+
+    fn spawn_standin(self: &Arc<Self>, index: usize) -> Option<usize> {
+        self.idle.join();
+        let shared = self.clone();
+        let mut builder = std::thread::Builder::new().name((self.config.thread_name)());
+        if let Some(size) = self.config.stack_size {
+            builder = builder.stack_size(size);
+        }
+        match builder.spawn(move || super::runtime::run_standin(shared, index)) {
+            Ok(thread) => {
+                self.threads
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(thread);
+                Some(index)
+            }
+            Err(e) => {
+                tracing::warn!("zio: cannot start a stand-in worker: {e}");
+                self.idle.leave();
+                self.slot_spare(index)
+                    .state
+                    .store(SPARE_VACANT, Ordering::Release);
+                None
+            }
         }
     }
 

@@ -64,6 +64,13 @@ pub(crate) fn schedule_local(
         }
         let r = runnable.take().expect("runnable");
         if yielded {
+            // A task that yields lets pending work run first: with nothing
+            // else queued here, that is the global queue's.
+            if ctx.shared.slots[ctx.index].queue.is_empty() {
+                if let Some(other) = pop_injector(ctx) {
+                    push_queue(ctx, other);
+                }
+            }
             push_queue(ctx, r);
         } else if let Some(prev) = ctx.lifo.replace(Some(r)) {
             push_queue(ctx, prev);
@@ -116,7 +123,7 @@ fn pop_injector(ctx: &WorkerCtx) -> Option<Runnable> {
     let first = shared.injector.pop().ok()?;
     let slot = &shared.slots[ctx.index];
     let room = slot.queue.capacity().unwrap_or(0) / 2;
-    let batch = (shared.injector.len() / shared.slots.len()).min(room);
+    let batch = (shared.injector.len() / shared.workers).min(room);
     for _ in 0..batch {
         let Ok(t) = shared.injector.pop() else { break };
         if let Err(e) = slot.queue.push(t) {
@@ -132,27 +139,44 @@ pub(crate) fn current() -> Option<(Arc<Shared>, usize)> {
     with_ctx(|ctx| (ctx.shared.clone(), ctx.index))
 }
 
-/// Marks the calling worker (if any) blocked and moves its queued tasks to
-/// the injector so other workers run them. Undone when the guard drops.
+/// Moves the worker's queued tasks (LIFO slot and local queue) to the
+/// injector, for other workers to run.
+fn hand_off(ctx: &WorkerCtx) {
+    let shared = &ctx.shared;
+    let slot = &shared.slots[ctx.index];
+    let lifo = ctx.lifo.take();
+    for r in lifo
+        .into_iter()
+        .chain(std::iter::from_fn(|| slot.queue.pop().ok()))
+    {
+        if let Err(e) = shared.injector.push(r) {
+            drop(e.into_inner());
+        }
+    }
+    shared.notify_parked();
+}
+
+/// Marks the calling worker (if any) blocked: its queued tasks move to the
+/// injector, and on a multi-thread runtime it stops counting as a worker
+/// while a stand-in thread runs a spare slot in its place, so the runtime
+/// keeps its full number of workers. Undone when the guard drops.
 pub(crate) fn enter_blocking() -> Option<BlockingGuard> {
     with_ctx(|ctx| {
         if ctx.blocked.replace(true) {
             return None;
         }
         let shared = &ctx.shared;
-        let slot = &shared.slots[ctx.index];
-        let lifo = ctx.lifo.take();
-        for r in lifo
-            .into_iter()
-            .chain(std::iter::from_fn(|| slot.queue.pop().ok()))
-        {
-            if let Err(e) = shared.injector.push(r) {
-                drop(e.into_inner());
-            }
-        }
-        shared.notify_parked();
+        let standin = if shared.flavor == Flavor::MultiThread {
+            shared.idle.leave();
+            shared.start_standin()
+        } else {
+            None
+        };
+        hand_off(ctx);
         Some(BlockingGuard {
-            driver: slot.driver.clone(),
+            shared: shared.clone(),
+            driver: shared.slots[ctx.index].driver.clone(),
+            standin,
         })
     })
     .flatten()
@@ -160,7 +184,10 @@ pub(crate) fn enter_blocking() -> Option<BlockingGuard> {
 
 /// The calling worker is inside a blocking section; see [`enter_blocking`].
 pub(crate) struct BlockingGuard {
+    shared: Arc<Shared>,
     driver: Arc<DriverShared>,
+    /// The spare slot whose stand-in runs meanwhile.
+    standin: Option<usize>,
 }
 
 impl BlockingGuard {
@@ -173,6 +200,16 @@ impl BlockingGuard {
 impl Drop for BlockingGuard {
     fn drop(&mut self) {
         with_ctx(|ctx| ctx.blocked.set(false));
+        if self.shared.flavor == Flavor::MultiThread {
+            self.shared.idle.join();
+        }
+        if let Some(index) = self.standin {
+            let slot = &self.shared.slots[index];
+            if let Some(spare) = &slot.spare {
+                spare.retire();
+            }
+            slot.driver.unpark();
+        }
     }
 }
 
@@ -249,6 +286,34 @@ impl Worker {
         }
     }
 
+    fn spare(&self) -> Option<&super::scheduler::Spare> {
+        self.ctx.shared.slots[self.ctx.index].spare.as_ref()
+    }
+
+    /// A stand-in whose blocking section is over.
+    fn retiring(&self) -> bool {
+        self.spare().is_some_and(|s| s.is_retiring())
+    }
+
+    /// A retiring stand-in stops once nothing of its slot is left in flight
+    /// on its driver and no `!Send` task is bound to its thread; it then
+    /// moves its slot to EXITING (unless a new section revived it).
+    fn can_retire(&self) -> bool {
+        self.retiring()
+            && self.ctx.shared.slots[self.ctx.index]
+                .local_owner
+                .get()
+                .is_none()
+            && reactor::with_current(|d| d.ops_in_flight() == 0).unwrap_or(true)
+            && self.spare().is_some_and(|s| s.begin_exit())
+    }
+
+    /// Moves the worker's queued tasks to the injector (a retiring
+    /// stand-in).
+    pub(crate) fn hand_off(&mut self) {
+        hand_off(&self.ctx);
+    }
+
     fn shared(&self) -> &Arc<Shared> {
         &self.ctx.shared
     }
@@ -271,7 +336,7 @@ impl Worker {
                     }
                 }
             }
-            if self.shared().is_shutdown() {
+            if self.shared().is_shutdown() || self.can_retire() {
                 return None;
             }
             self.tick = self.tick.wrapping_add(1);
@@ -421,6 +486,7 @@ impl Worker {
             if self.has_own_work()
                 || !shared.injector.is_empty()
                 || shared.is_shutdown()
+                || self.retiring()
                 || main.is_some_and(|m| m.is_woken())
             {
                 break;

@@ -186,6 +186,11 @@ impl Driver {
         })
     }
 
+    /// Number of ops in flight on this driver.
+    pub(crate) fn ops_in_flight(&self) -> usize {
+        self.ops.len()
+    }
+
     pub(crate) fn io_backend(&self) -> IoBackend {
         self.backend.kind()
     }

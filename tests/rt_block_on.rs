@@ -1,0 +1,346 @@
+//! `zio::block_on` on a plain thread and inside tasks (it must not deadlock
+//! when the future needs another task of the same runtime), and
+//! `block_in_place` on a multi-thread runtime while other tasks progress.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use zio::runtime::Runtime;
+
+#[test]
+fn block_on_on_a_plain_thread() {
+    watchdog("block_on_on_a_plain_thread", || {
+        assert_eq!(zio::block_on(async { 40 + 2 }), 42);
+        // Woken from another plain thread.
+        let (s, w) = sig::signal();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(10));
+            s.set("woken");
+        });
+        assert_eq!(zio::block_on(w), "woken");
+        t.join().unwrap();
+        // With a timer (served by the fallback driver).
+        let start = Instant::now();
+        zio::block_on(zio::time::sleep(Duration::from_millis(5)));
+        assert!(start.elapsed() >= Duration::from_millis(5));
+        // Nested block_on on a plain thread.
+        assert_eq!(zio::block_on(async { zio::block_on(async { 1 }) + 1 }), 2);
+        // Several plain threads at once.
+        let ts: Vec<_> = (0..4)
+            .map(|i| std::thread::spawn(move || zio::block_on(async move { i * 2 })))
+            .collect();
+        for (i, t) in ts.into_iter().enumerate() {
+            assert_eq!(t.join().unwrap(), i * 2);
+        }
+    });
+}
+
+/// Inside a task: `zio::block_on` waits for a future completed by another
+/// task of the same runtime, spawned just before (so it sits in this
+/// worker's own queue / LIFO slot).
+fn block_on_inside_task(rt: &Runtime) {
+    let out = rt.block_on(rt.spawn(async {
+        let mut total = 0;
+        for round in 0..50 {
+            let (s, w) = sig::signal();
+            drop(zio::spawn(async move {
+                zio::task::yield_now().await;
+                s.set(round);
+            }));
+            total += zio::block_on(w);
+            // Joining another task directly.
+            let h = zio::spawn(async move { round * 2 });
+            total += zio::block_on(h).unwrap();
+            // A timer inside the nested block_on.
+            zio::block_on(zio::time::sleep(Duration::from_micros(100)));
+        }
+        total
+    }));
+    assert_eq!(out.unwrap(), (0..50).map(|r| r * 3).sum::<usize>());
+}
+
+#[test]
+fn block_on_inside_task_current_thread() {
+    watchdog("block_on_inside_task_current_thread", || {
+        block_on_inside_task(&current_rt())
+    });
+}
+
+#[test]
+fn block_on_inside_block_on_future_current_thread() {
+    watchdog("block_on_inside_block_on_future_current_thread", || {
+        let rt = current_rt();
+        let v = rt.block_on(async {
+            let h = zio::spawn(async {
+                zio::task::yield_now().await;
+                8
+            });
+            zio::block_on(h).unwrap()
+        });
+        assert_eq!(v, 8);
+    });
+}
+
+#[test]
+fn block_on_inside_task_multi_thread_2_workers() {
+    watchdog("block_on_inside_task_multi_thread_2_workers", || {
+        block_on_inside_task(&multi_rt(2))
+    });
+}
+
+/// Every worker of a 2-worker runtime blocks in `zio::block_on` at once,
+/// each waiting for a task spawned after it blocked.
+#[test]
+
+fn block_on_inside_tasks_on_all_workers() {
+    watchdog("block_on_inside_tasks_on_all_workers", || {
+        let rt = multi_rt(2);
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                rt.spawn(async {
+                    let (s, w) = sig::signal();
+                    let h = zio::spawn(async move { s.set(1) });
+                    let v = zio::block_on(w);
+                    h.await.unwrap();
+                    v
+                })
+            })
+            .collect();
+        for h in hs {
+            assert_eq!(rt.block_on(h).unwrap(), 1);
+        }
+    });
+}
+
+#[test]
+
+fn block_on_inside_task_multi_thread_1_worker() {
+    watchdog("block_on_inside_task_multi_thread_1_worker", || {
+        block_on_inside_task(&multi_rt(1))
+    });
+}
+
+/// `block_in_place` on a worker: a task spawned just before (in this
+/// worker's queue) and a task already running elsewhere keep making
+/// progress while the closure blocks, waiting for that progress.
+#[test]
+fn block_in_place_lets_other_tasks_progress() {
+    watchdog("block_in_place_lets_other_tasks_progress", || {
+        let rt = multi_rt(2);
+        let progressed = rt.block_on(rt.spawn(async {
+            let counter = Arc::new(AtomicUsize::new(0));
+            let c = counter.clone();
+            let ticker = zio::spawn(async move {
+                for _ in 0..100 {
+                    c.fetch_add(1, Ordering::SeqCst);
+                    zio::time::sleep(Duration::from_micros(200)).await;
+                }
+            });
+            let seen = zio::task::block_in_place(|| {
+                let deadline = Instant::now() + Duration::from_secs(20);
+                while counter.load(Ordering::SeqCst) < 100 && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                counter.load(Ordering::SeqCst)
+            });
+            ticker.await.unwrap();
+            seen
+        }));
+        assert_eq!(
+            progressed.unwrap(),
+            100,
+            "the other task did not progress during block_in_place"
+        );
+    });
+}
+
+/// With one worker, the runtime's other tasks must still progress while the
+/// only worker is inside `block_in_place` (the docs promise it "does not
+/// stall the runtime's other tasks"; tokio hands the worker's core to a new
+/// thread).
+#[test]
+fn block_in_place_single_worker_other_tasks_progress() {
+    watchdog("block_in_place_single_worker_other_tasks_progress", || {
+        let rt = multi_rt(1);
+        let progressed = rt.block_on(rt.spawn(async {
+            let counter = Arc::new(AtomicUsize::new(0));
+            let c = counter.clone();
+            let ticker = zio::spawn(async move {
+                for _ in 0..10 {
+                    c.fetch_add(1, Ordering::SeqCst);
+                    zio::task::yield_now().await;
+                }
+            });
+            let seen = zio::task::block_in_place(|| {
+                let deadline = Instant::now() + Duration::from_secs(3);
+                while counter.load(Ordering::SeqCst) < 10 && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                counter.load(Ordering::SeqCst)
+            });
+            ticker.await.unwrap();
+            seen
+        }));
+        assert_eq!(
+            progressed.unwrap(),
+            10,
+            "tasks stalled while the only worker was in block_in_place"
+        );
+    });
+}
+
+#[test]
+fn block_in_place_outside_a_worker_just_runs() {
+    assert_eq!(zio::task::block_in_place(|| 5), 5);
+    let rt = current_rt();
+    assert_eq!(rt.block_on(async { zio::task::block_in_place(|| 6) }), 6);
+}
+
+// ---- test helpers (each integration test is its own crate, so they are
+// repeated per file) ----
+
+/// Runs `f` on its own thread; panics with a clear message if it does not
+/// finish within `limit` (a hang), re-raises its panic otherwise.
+#[allow(dead_code)]
+fn watchdog_for<T: Send + 'static>(
+    name: &'static str,
+    limit: std::time::Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name(format!("watchdog-{name}"))
+        .spawn(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            let _ = tx.send(r);
+        })
+        .expect("spawn watchdog thread");
+    match rx.recv_timeout(limit) {
+        Ok(Ok(v)) => v,
+        Ok(Err(p)) => std::panic::resume_unwind(p),
+        Err(_) => panic!("HANG: `{name}` did not finish within {limit:?} (watchdog)"),
+    }
+}
+
+/// [`watchdog_for`] with the default 60 s limit.
+#[allow(dead_code)]
+fn watchdog<T: Send + 'static>(name: &'static str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    watchdog_for(name, std::time::Duration::from_secs(60), f)
+}
+
+#[allow(dead_code)]
+fn current_rt() -> zio::runtime::Runtime {
+    zio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("build current_thread runtime")
+}
+
+#[allow(dead_code)]
+fn multi_rt(workers: usize) -> zio::runtime::Runtime {
+    zio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .expect("build multi_thread runtime")
+}
+
+/// Counts its drops.
+#[allow(dead_code)]
+struct DropGuard(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Polls `cond` from a plain thread until it holds; panics after 20 s.
+#[allow(dead_code)]
+fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out (20 s) waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// A tiny oneshot signal (deliberately not zio::sync): the waiting side is a
+/// future that stores its waker in a `Mutex<Option<Waker>>`; the setting side
+/// works from any thread.
+#[allow(dead_code)]
+mod sig {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::{Arc, Condvar, Mutex};
+    use std::task::{Context, Poll, Waker};
+    use std::time::{Duration, Instant};
+
+    struct State<T> {
+        value: Option<T>,
+        waker: Option<Waker>,
+    }
+
+    struct Inner<T> {
+        state: Mutex<State<T>>,
+        registered: Condvar,
+    }
+
+    pub(crate) struct Setter<T>(Arc<Inner<T>>);
+    pub(crate) struct Wait<T>(Arc<Inner<T>>);
+
+    pub(crate) fn signal<T>() -> (Setter<T>, Wait<T>) {
+        let inner = Arc::new(Inner {
+            state: Mutex::new(State {
+                value: None,
+                waker: None,
+            }),
+            registered: Condvar::new(),
+        });
+        (Setter(inner.clone()), Wait(inner))
+    }
+
+    impl<T> Setter<T> {
+        /// Stores the value and wakes the waiter (if it registered a waker).
+        pub(crate) fn set(self, v: T) {
+            let waker = {
+                let mut s = self.0.state.lock().unwrap();
+                s.value = Some(v);
+                s.waker.take()
+            };
+            if let Some(w) = waker {
+                w.wake();
+            }
+        }
+
+        /// Blocks until the waiting future was polled and is pending.
+        pub(crate) fn wait_registered(&self, limit: Duration) -> bool {
+            let deadline = Instant::now() + limit;
+            let mut s = self.0.state.lock().unwrap();
+            while s.waker.is_none() {
+                let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                    return false;
+                };
+                s = self.0.registered.wait_timeout(s, left).unwrap().0;
+            }
+            true
+        }
+    }
+
+    impl<T> Future for Wait<T> {
+        type Output = T;
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+            let mut s = self.0.state.lock().unwrap();
+            if let Some(v) = s.value.take() {
+                return Poll::Ready(v);
+            }
+            s.waker = Some(cx.waker().clone());
+            self.0.registered.notify_all();
+            Poll::Pending
+        }
+    }
+}
