@@ -63,18 +63,39 @@ unsafe impl IoBufMut for Vec<u8> {
     }
 }
 
-// SAFETY: a boxed slice's allocation does not move when the box does; all
-// of it is initialized.
-unsafe impl IoBuf for Box<[u8]> {
-    fn stable_ptr(&self) -> *const u8 {
-        self.as_ptr()
-    }
-    fn bytes_init(&self) -> usize {
-        self.len()
-    }
-    fn bytes_total(&self) -> usize {
-        self.len()
-    }
+/// `IoBuf` for a type whose bytes are all initialized and that derefs to a
+/// slice at a fixed address. Each use states why the address is fixed.
+macro_rules! iobuf_for_full_slice {
+    ($($(#[$attr:meta])* $ty:ty;)*) => {$(
+        $(#[$attr])*
+        // SAFETY: per the reason given at the use site, the slice's memory
+        // does not move when the value does and lives as long as it; all of
+        // it is initialized.
+        unsafe impl IoBuf for $ty {
+            fn stable_ptr(&self) -> *const u8 {
+                self.as_ptr()
+            }
+            fn bytes_init(&self) -> usize {
+                self.len()
+            }
+            fn bytes_total(&self) -> usize {
+                self.len()
+            }
+        }
+    )*};
+}
+
+iobuf_for_full_slice! {
+    /// A boxed slice's allocation does not move when the box does.
+    Box<[u8]>;
+    /// Static memory never moves or goes away.
+    &'static [u8];
+    /// Static memory never moves or goes away.
+    &'static str;
+    /// `Bytes` points at shared, immutable heap (or static) memory that does
+    /// not move when the handle does.
+    #[cfg(feature = "bytes")]
+    bytes::Bytes;
 }
 
 // SAFETY: as above; writes go to the box's own allocation.
@@ -83,32 +104,6 @@ unsafe impl IoBufMut for Box<[u8]> {
         self.as_mut_ptr()
     }
     unsafe fn set_init(&mut self, _pos: usize) {}
-}
-
-// SAFETY: static memory never moves or goes away.
-unsafe impl IoBuf for &'static [u8] {
-    fn stable_ptr(&self) -> *const u8 {
-        self.as_ptr()
-    }
-    fn bytes_init(&self) -> usize {
-        self.len()
-    }
-    fn bytes_total(&self) -> usize {
-        self.len()
-    }
-}
-
-// SAFETY: static memory never moves or goes away.
-unsafe impl IoBuf for &'static str {
-    fn stable_ptr(&self) -> *const u8 {
-        self.as_ptr()
-    }
-    fn bytes_init(&self) -> usize {
-        self.len()
-    }
-    fn bytes_total(&self) -> usize {
-        self.len()
-    }
 }
 
 // SAFETY: an op keeps its buffer inside its heap-allocated cell for as long
@@ -133,21 +128,6 @@ unsafe impl<const N: usize> IoBufMut for [u8; N] {
         self.as_mut_ptr()
     }
     unsafe fn set_init(&mut self, _pos: usize) {}
-}
-
-#[cfg(feature = "bytes")]
-// SAFETY: `Bytes` points at shared, immutable heap (or static) memory that
-// does not move when the handle does.
-unsafe impl IoBuf for bytes::Bytes {
-    fn stable_ptr(&self) -> *const u8 {
-        self.as_ptr()
-    }
-    fn bytes_init(&self) -> usize {
-        self.len()
-    }
-    fn bytes_total(&self) -> usize {
-        self.len()
-    }
 }
 
 #[cfg(feature = "bytes")]

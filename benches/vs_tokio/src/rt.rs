@@ -82,132 +82,85 @@ where
     }
 }
 
-/// zio, built with `zio::runtime::Builder`.
-#[derive(Debug)]
-pub struct Zio {
-    rt: zio::runtime::Runtime,
-    flavor: Flavor,
-}
-
-impl Zio {
-    /// Builds a zio runtime of the given flavor.
-    pub fn new(flavor: Flavor) -> Zio {
-        let rt = match flavor {
-            Flavor::MultiThread => zio::runtime::Builder::new_multi_thread()
-                .worker_threads(WORKERS)
-                .enable_all()
-                .build(),
-            Flavor::CurrentThread => zio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build(),
-        };
-        Zio {
-            rt: rt.expect("build zio runtime"),
-            flavor,
+/// Defines a runtime type for a crate with tokio's API: the same code for
+/// zio and tokio, the crate name being the only difference (which is the
+/// point of zio's API).
+macro_rules! runtime_impl {
+    ($(#[$doc:meta])* $ty:ident, $krate:ident) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $ty {
+            rt: $krate::runtime::Runtime,
+            flavor: Flavor,
         }
-    }
-}
 
-impl Rt for Zio {
-    type Join<T: Send + 'static> = Joined<zio::task::JoinHandle<T>>;
-
-    fn name(&self) -> &'static str {
-        "zio"
-    }
-
-    fn flavor(&self) -> Flavor {
-        self.flavor
-    }
-
-    fn block_on<F: Future>(&self, f: F) -> F::Output {
-        self.rt.block_on(f)
-    }
-
-    fn spawn<F>(f: F) -> Self::Join<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        Joined(zio::spawn(f))
-    }
-
-    fn yield_now() -> impl Future<Output = ()> + Send {
-        zio::task::yield_now()
-    }
-
-    fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
-        zio::time::sleep(d)
-    }
-
-    async fn timeout<F>(d: Duration, f: F) -> Option<F::Output>
-    where
-        F: Future + Send,
-    {
-        zio::time::timeout(d, f).await.ok()
-    }
-}
-
-/// tokio, built with `tokio::runtime::Builder`.
-#[derive(Debug)]
-pub struct Tokio {
-    rt: tokio::runtime::Runtime,
-    flavor: Flavor,
-}
-
-impl Tokio {
-    /// Builds a tokio runtime of the given flavor, with all drivers enabled.
-    pub fn new(flavor: Flavor) -> Tokio {
-        let rt = match flavor {
-            Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(WORKERS)
-                .enable_all()
-                .build(),
-            Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build(),
-        };
-        Tokio {
-            rt: rt.expect("build tokio runtime"),
-            flavor,
+        impl $ty {
+            /// Builds a runtime of the given flavor, with all drivers enabled.
+            pub fn new(flavor: Flavor) -> $ty {
+                let rt = match flavor {
+                    Flavor::MultiThread => $krate::runtime::Builder::new_multi_thread()
+                        .worker_threads(WORKERS)
+                        .enable_all()
+                        .build(),
+                    Flavor::CurrentThread => $krate::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build(),
+                };
+                $ty {
+                    rt: rt.expect(concat!("build ", stringify!($krate), " runtime")),
+                    flavor,
+                }
+            }
         }
-    }
+
+        impl Rt for $ty {
+            type Join<T: Send + 'static> = Joined<$krate::task::JoinHandle<T>>;
+
+            fn name(&self) -> &'static str {
+                stringify!($krate)
+            }
+
+            fn flavor(&self) -> Flavor {
+                self.flavor
+            }
+
+            fn block_on<F: Future>(&self, f: F) -> F::Output {
+                self.rt.block_on(f)
+            }
+
+            fn spawn<F>(f: F) -> Self::Join<F::Output>
+            where
+                F: Future + Send + 'static,
+                F::Output: Send + 'static,
+            {
+                Joined($krate::spawn(f))
+            }
+
+            fn yield_now() -> impl Future<Output = ()> + Send {
+                $krate::task::yield_now()
+            }
+
+            fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
+                $krate::time::sleep(d)
+            }
+
+            async fn timeout<F>(d: Duration, f: F) -> Option<F::Output>
+            where
+                F: Future + Send,
+            {
+                $krate::time::timeout(d, f).await.ok()
+            }
+        }
+    };
 }
 
-impl Rt for Tokio {
-    type Join<T: Send + 'static> = Joined<tokio::task::JoinHandle<T>>;
-
-    fn name(&self) -> &'static str {
-        "tokio"
-    }
-
-    fn flavor(&self) -> Flavor {
-        self.flavor
-    }
-
-    fn block_on<F: Future>(&self, f: F) -> F::Output {
-        self.rt.block_on(f)
-    }
-
-    fn spawn<F>(f: F) -> Self::Join<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        Joined(tokio::spawn(f))
-    }
-
-    fn yield_now() -> impl Future<Output = ()> + Send {
-        tokio::task::yield_now()
-    }
-
-    fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
-        tokio::time::sleep(d)
-    }
-
-    async fn timeout<F>(d: Duration, f: F) -> Option<F::Output>
-    where
-        F: Future + Send,
-    {
-        tokio::time::timeout(d, f).await.ok()
-    }
-}
+runtime_impl!(
+    /// zio, built with `zio::runtime::Builder`.
+    Zio,
+    zio
+);
+runtime_impl!(
+    /// tokio, built with `tokio::runtime::Builder`.
+    Tokio,
+    tokio
+);
