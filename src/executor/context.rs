@@ -38,6 +38,14 @@ pub(crate) fn enter(handle: Handle) -> EnterGuard<'static> {
 /// let handle = zio::spawn(async { 1 });
 /// assert_eq!(rt.block_on(handle).unwrap(), 1);
 /// ```
+///
+/// The guard stays on its thread:
+///
+/// ```compile_fail
+/// fn is_send<T: Send>(_: T) {}
+/// let rt = zio::runtime::Runtime::new().unwrap();
+/// is_send(rt.enter());
+/// ```
 #[derive(Debug)]
 #[must_use = "the runtime is entered only while the guard lives"]
 pub struct EnterGuard<'a> {
