@@ -200,3 +200,17 @@ fn auto_traits() {
     let m = Arc::new(m);
     send(&m.clone().lock_owned());
 }
+
+#[test]
+fn statics_and_mapped_guards() {
+    static M: Mutex<(u32, Vec<u32>)> = Mutex::const_new((0, Vec::new()));
+    {
+        let mut v = zio::sync::MutexGuard::map(M.blocking_lock(), |t| &mut t.1);
+        v.push(1);
+        // Still locked while the mapped guard lives.
+        assert!(M.try_lock().is_err());
+    }
+    let g = M.try_lock().unwrap();
+    let g = zio::sync::MutexGuard::try_map(g, |t| t.1.get_mut(3)).unwrap_err();
+    assert_eq!(g.1, [1]);
+}

@@ -12,8 +12,9 @@
 //!   no other worker to hand tasks to, so the thread runs a nested loop of
 //!   the same slot until the future completes.
 
+use std::cell::Cell;
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
@@ -50,11 +51,30 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
             }
             unreachable!("a current-thread runtime cannot shut down inside its own block_on");
         }
-        if let Some(guard) = worker::enter_blocking() {
-            return park_in_driver(future, &MainWaker::new(guard.driver().clone()));
-        }
+        // `None` when already inside a blocking section (a blocking call in
+        // a future being blocked on): keep the outer section's stand-in.
+        let _section = worker::enter_blocking();
+        let waker = MainWaker::new(shared.slots[index].driver.clone());
+        return park_in_driver(future, &waker);
     }
-    park_thread(future)
+    park_thread(future, None).expect("no deadline")
+}
+
+/// [`block_on`] that gives up at `deadline` (dropping the future) and
+/// returns `None` then, never before it.
+pub(crate) fn block_on_deadline<F: Future>(
+    future: F,
+    deadline: Option<std::time::Instant>,
+) -> Option<F::Output> {
+    match deadline {
+        None => Some(block_on(future)),
+        // On a worker the deadline is a timer of the worker's own driver,
+        // which `block_on` keeps running while it waits.
+        Some(d) if worker::current().is_some() => {
+            block_on(crate::time::timeout_at(d.into(), future)).ok()
+        }
+        Some(d) => park_thread(pin!(future), Some(d)),
+    }
 }
 
 /// Polls `future`, parking in the calling worker's driver between polls.
@@ -75,29 +95,12 @@ fn park_in_driver<F: Future>(
         completions.run();
         if parked.is_none() {
             // No driver here after all: fall back to parking the thread.
-            return park_thread(future);
+            return park_thread(future, None).expect("no deadline");
         }
     }
 }
 
-/// Polls `future`, parking the thread between polls.
-fn park_thread<F: Future>(mut future: std::pin::Pin<&mut F>) -> F::Output {
-    let parker = Arc::new(ThreadWaker {
-        thread: std::thread::current(),
-        notified: AtomicBool::new(false),
-    });
-    let waker = Waker::from(parker.clone());
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-        while !parker.notified.swap(false, Ordering::Acquire) {
-            std::thread::park();
-        }
-    }
-}
-
+/// Unparks its thread; `notified` filters out spurious unparks.
 struct ThreadWaker {
     thread: Thread,
     notified: AtomicBool,
@@ -114,3 +117,98 @@ impl Wake for ThreadWaker {
         }
     }
 }
+
+thread_local! {
+    /// Set while `run` uses `PARKER`: a nested `run` (a future that blocks
+    /// inside `block_on`) takes a fresh parker so no wake-up is stolen.
+    static BUSY: Cell<bool> = const { Cell::new(false) };
+    static PARKER: (Arc<ThreadWaker>, Waker) = {
+        let tw = Arc::new(ThreadWaker {
+            thread: std::thread::current(),
+            notified: AtomicBool::new(false),
+        });
+        let waker = Waker::from(tw.clone());
+        (tw, waker)
+    };
+}
+
+/// Polls `future` on the calling thread, parking the thread between polls;
+/// gives up (`None`) once `deadline` has passed, never before it.
+fn park_thread<F: Future>(
+    mut fut: Pin<&mut F>,
+    deadline: Option<std::time::Instant>,
+) -> Option<F::Output> {
+    // A thread-local parker avoids an allocation per call. Nested, or while
+    // this thread is being torn down (TLS destroyed), use a fresh one.
+    let busy = BUSY.try_with(|b| b.replace(true)).unwrap_or(true);
+    let local = if busy {
+        None
+    } else {
+        PARKER.try_with(|(tw, w)| (tw.clone(), w.clone())).ok()
+    };
+    let _reset = ResetBusy(!busy);
+    let (tw, waker) = local.unwrap_or_else(|| {
+        let tw = Arc::new(ThreadWaker {
+            thread: std::thread::current(),
+            notified: AtomicBool::new(false),
+        });
+        (tw.clone(), Waker::from(tw))
+    });
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        tw.notified.store(false, Ordering::Relaxed);
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return Some(v);
+        }
+        // A wake-up often follows within microseconds (the other side of a
+        // channel is running on another core): spin briefly on the flag
+        // before paying for a park/unpark pair.
+        if spin_for_wake(&tw.notified) {
+            continue;
+        }
+        while !tw.notified.swap(false, Ordering::Acquire) {
+            match deadline {
+                None => std::thread::park(),
+                Some(d) => {
+                    let now = std::time::Instant::now();
+                    if now >= d {
+                        return None;
+                    }
+                    std::thread::park_timeout(d - now);
+                }
+            }
+        }
+    }
+}
+
+/// Spins (then yields) a few times waiting for `flag`; consumes it and
+/// returns `true` if it was set.
+fn spin_for_wake(flag: &AtomicBool) -> bool {
+    for step in 0..SPIN_STEPS {
+        if flag.load(Ordering::Relaxed) && flag.swap(false, Ordering::Acquire) {
+            return true;
+        }
+        if step < SPIN_STEPS / 2 {
+            for _ in 0..(1 << step) {
+                std::hint::spin_loop();
+            }
+        } else {
+            std::thread::yield_now();
+        }
+    }
+    false
+}
+
+const SPIN_STEPS: u32 = 10;
+
+/// Clears `BUSY` when the outermost `run` ends (even by a panic).
+struct ResetBusy(bool);
+
+impl Drop for ResetBusy {
+    fn drop(&mut self) {
+        if self.0 {
+            let _ = BUSY.try_with(|b| b.set(false));
+        }
+    }
+}
+

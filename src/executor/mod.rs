@@ -31,6 +31,7 @@ mod worker;
 mod yield_now;
 
 pub use block_on::block_on;
+pub(crate) use block_on::block_on_deadline;
 pub use context::EnterGuard;
 pub use handle::{Handle, TryCurrentError};
 pub use join::{AbortHandle, JoinError, JoinHandle};

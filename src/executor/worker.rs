@@ -175,7 +175,6 @@ pub(crate) fn enter_blocking() -> Option<BlockingGuard> {
         hand_off(ctx);
         Some(BlockingGuard {
             shared: shared.clone(),
-            driver: shared.slots[ctx.index].driver.clone(),
             standin,
         })
     })
@@ -185,16 +184,8 @@ pub(crate) fn enter_blocking() -> Option<BlockingGuard> {
 /// The calling worker is inside a blocking section; see [`enter_blocking`].
 pub(crate) struct BlockingGuard {
     shared: Arc<Shared>,
-    driver: Arc<DriverShared>,
     /// The spare slot whose stand-in runs meanwhile.
     standin: Option<usize>,
-}
-
-impl BlockingGuard {
-    /// The driver of the blocked worker, to park in while waiting.
-    pub(crate) fn driver(&self) -> &Arc<DriverShared> {
-        &self.driver
-    }
 }
 
 impl Drop for BlockingGuard {

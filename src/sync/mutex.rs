@@ -2,6 +2,7 @@
 //! plain threads. Built on the crate's semaphore with one permit.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,6 +99,23 @@ impl<T> Mutex<T> {
         }
     }
 
+    /// Like [`Mutex::new`], usable in a `static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static COUNT: zio::sync::Mutex<u32> = zio::sync::Mutex::const_new(0);
+    /// *COUNT.blocking_lock() += 1;
+    /// assert_eq!(*COUNT.blocking_lock(), 1);
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_new(value: T) -> Self {
+        Mutex {
+            s: RawSemaphore::const_new(1),
+            c: UnsafeCell::new(value),
+        }
+    }
+
     /// Consumes the mutex and returns its data.
     ///
     /// # Examples
@@ -188,7 +206,11 @@ impl<T: ?Sized> Mutex<T> {
     /// assert_eq!(*m.blocking_lock(), 2);
     /// ```
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
-        blocking::block_on(self.lock())
+        // Fast path: no parker set-up when the lock is free.
+        match self.try_lock() {
+            Ok(g) => g,
+            Err(_) => blocking::block_on(self.lock()),
+        }
     }
 
     /// Blocks the current thread for at most `timeout` waiting for the lock.
@@ -342,6 +364,171 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     }
 }
 
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// Narrows the guard to a part of the data; the mutex stays locked
+    /// until the returned guard is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zio::sync::{Mutex, MutexGuard};
+    /// let m = Mutex::new((1, String::from("a")));
+    /// let mut s = MutexGuard::map(m.try_lock().unwrap(), |t| &mut t.1);
+    /// s.push('b');
+    /// drop(s);
+    /// assert_eq!(m.try_lock().unwrap().1, "ab");
+    /// ```
+    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(
+        mut this: Self,
+        f: F,
+    ) -> MappedMutexGuard<'a, U> {
+        let data: *mut U = f(&mut *this);
+        let s = &this.lock.s;
+        std::mem::forget(this);
+        MappedMutexGuard {
+            s,
+            data,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Like [`MutexGuard::map`], but `f` may decline (returning `None`),
+    /// which hands the original guard back.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zio::sync::{Mutex, MutexGuard};
+    /// let m = Mutex::new(vec![1]);
+    /// let g = MutexGuard::try_map(m.try_lock().unwrap(), |v| v.get_mut(5));
+    /// assert!(g.is_err());
+    /// ```
+    pub fn try_map<U: ?Sized, F: FnOnce(&mut T) -> Option<&mut U>>(
+        mut this: Self,
+        f: F,
+    ) -> Result<MappedMutexGuard<'a, U>, Self> {
+        let data: *mut U = match f(&mut *this) {
+            Some(d) => d,
+            None => return Err(this),
+        };
+        let s = &this.lock.s;
+        std::mem::forget(this);
+        Ok(MappedMutexGuard {
+            s,
+            data,
+            _marker: PhantomData,
+        })
+    }
+}
+
+/// A [`MutexGuard`] narrowed to a part of the data by
+/// [`MutexGuard::map`]; unlocks on drop.
+///
+/// # Examples
+///
+/// ```
+/// use zio::sync::{Mutex, MutexGuard};
+/// let m = Mutex::new([1, 2]);
+/// *MutexGuard::map(m.try_lock().unwrap(), |a| &mut a[1]) = 5;
+/// assert_eq!(*m.try_lock().unwrap(), [1, 5]);
+/// ```
+#[must_use = "the mutex unlocks as soon as the guard is dropped"]
+pub struct MappedMutexGuard<'a, T: ?Sized> {
+    s: &'a RawSemaphore,
+    data: *mut T,
+    _marker: PhantomData<&'a mut T>,
+}
+
+// SAFETY: the guard is a unique `&mut T` (plus the lock it releases, which
+// is `Sync`): `Send`/`Sync` follow `&mut T`'s rules.
+unsafe impl<T: ?Sized + Send> Send for MappedMutexGuard<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Sync> Sync for MappedMutexGuard<'_, T> {}
+
+impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
+    /// Narrows the guard further.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zio::sync::{MappedMutexGuard, Mutex, MutexGuard};
+    /// let m = Mutex::new(((1, 2), 3));
+    /// let g = MutexGuard::map(m.try_lock().unwrap(), |t| &mut t.0);
+    /// let g = MappedMutexGuard::map(g, |p| &mut p.1);
+    /// assert_eq!(*g, 2);
+    /// ```
+    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(
+        mut this: Self,
+        f: F,
+    ) -> MappedMutexGuard<'a, U> {
+        let data: *mut U = f(&mut *this);
+        let s = this.s;
+        std::mem::forget(this);
+        MappedMutexGuard {
+            s,
+            data,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Narrows the guard further if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zio::sync::{MappedMutexGuard, Mutex, MutexGuard};
+    /// let m = Mutex::new((vec![1], 0));
+    /// let g = MutexGuard::map(m.try_lock().unwrap(), |t| &mut t.0);
+    /// assert!(MappedMutexGuard::try_map(g, |v| v.get_mut(0)).is_ok());
+    /// ```
+    pub fn try_map<U: ?Sized, F: FnOnce(&mut T) -> Option<&mut U>>(
+        mut this: Self,
+        f: F,
+    ) -> Result<MappedMutexGuard<'a, U>, Self> {
+        let data: *mut U = match f(&mut *this) {
+            Some(d) => d,
+            None => return Err(this),
+        };
+        let s = this.s;
+        std::mem::forget(this);
+        Ok(MappedMutexGuard {
+            s,
+            data,
+            _marker: PhantomData,
+        })
+    }
+}
+
+impl<T: ?Sized> Deref for MappedMutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: `data` points into the locked mutex's data, which this
+        // guard (holding the only permit) alone may access while it lives.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized> DerefMut for MappedMutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`; `&mut self` makes this access unique.
+        unsafe { &mut *self.data }
+    }
+}
+
+impl<T: ?Sized> Drop for MappedMutexGuard<'_, T> {
+    fn drop(&mut self) {
+        self.s.release(1);
+    }
+}
+
 impl<T: ?Sized> OwnedMutexGuard<T> {
     /// The mutex this guard locks.
     ///
@@ -416,7 +603,11 @@ macro_rules! fmt_guard {
         }
     )*};
 }
-fmt_guard!(MutexGuard<'_, T>, OwnedMutexGuard<T>);
+fmt_guard!(
+    MutexGuard<'_, T>,
+    OwnedMutexGuard<T>,
+    MappedMutexGuard<'_, T>
+);
 
 #[cfg(all(test, loom))]
 mod loom_tests {

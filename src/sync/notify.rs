@@ -87,6 +87,26 @@ impl Notify {
         }
     }
 
+    /// Like [`Notify::new`], usable in a `static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static READY: zio::sync::Notify = zio::sync::Notify::const_new();
+    /// READY.notify_one();
+    /// futures::executor::block_on(READY.notified());
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_new() -> Self {
+        Notify {
+            generation: AtomicUsize::new(0),
+            inner: Mutex::new(Inner {
+                list: WaitList::new(),
+                permit: false,
+            }),
+        }
+    }
+
     /// A future that completes when this `Notify` is notified.
     ///
     /// # Cancel safety

@@ -16,7 +16,7 @@ use crate::sync::batch_semaphore::RawSemaphore;
 /// ```
 /// use zio::sync::OnceCell;
 ///
-/// static CONFIG: std::sync::LazyLock<OnceCell<u32>> = std::sync::LazyLock::new(OnceCell::new);
+/// static CONFIG: OnceCell<u32> = OnceCell::const_new();
 /// let v = futures::executor::block_on(CONFIG.get_or_init(|| async { 7 }));
 /// assert_eq!(*v, 7);
 /// assert_eq!(CONFIG.get(), Some(&7));
@@ -88,7 +88,9 @@ impl<T> Default for OnceCell<T> {
 
 impl<T: fmt::Debug> fmt::Debug for OnceCell<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OnceCell").field("value", &self.get()).finish()
+        f.debug_struct("OnceCell")
+            .field("value", &self.get())
+            .finish()
     }
 }
 
@@ -117,6 +119,22 @@ impl<T> OnceCell<T> {
         OnceCell {
             value: OnceLock::new(),
             init: RawSemaphore::new(1),
+        }
+    }
+
+    /// Like [`OnceCell::new`], usable in a `static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static CELL: zio::sync::OnceCell<u32> = zio::sync::OnceCell::const_new();
+    /// assert_eq!(*futures::executor::block_on(CELL.get_or_init(|| async { 5 })), 5);
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_new() -> Self {
+        OnceCell {
+            value: OnceLock::new(),
+            init: RawSemaphore::const_new(1),
         }
     }
 

@@ -144,6 +144,23 @@ impl<T> RwLock<T> {
         Self::with_max_readers(value, MAX_READS)
     }
 
+    /// Like [`RwLock::new`], usable in a `static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static CONFIG: zio::sync::RwLock<u32> = zio::sync::RwLock::const_new(1);
+    /// assert_eq!(*CONFIG.blocking_read(), 1);
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_new(value: T) -> Self {
+        RwLock {
+            max_readers: MAX_READS,
+            s: RawSemaphore::const_new(MAX_READS as usize),
+            c: UnsafeCell::new(value),
+        }
+    }
+
     /// Creates a lock that admits at most `max_reads` readers at once.
     ///
     /// # Panics

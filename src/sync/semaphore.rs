@@ -99,6 +99,26 @@ impl Semaphore {
         }
     }
 
+    /// Like [`Semaphore::new`], usable in a `static`.
+    ///
+    /// # Panics
+    ///
+    /// If `permits` exceeds [`Semaphore::MAX_PERMITS`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static LIMIT: zio::sync::Semaphore = zio::sync::Semaphore::const_new(8);
+    /// assert_eq!(LIMIT.available_permits(), 8);
+    /// ```
+    #[cfg(not(loom))]
+    #[track_caller]
+    pub const fn const_new(permits: usize) -> Self {
+        Semaphore {
+            ll: RawSemaphore::const_new(permits),
+        }
+    }
+
     /// The number of permits available right now.
     ///
     /// # Examples
@@ -298,7 +318,12 @@ impl Semaphore {
     /// assert_eq!(p.num_permits(), 1);
     /// ```
     pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
-        blocking::block_on(self.acquire())
+        // Fast path: no parker set-up when a permit is free.
+        match self.try_acquire() {
+            Ok(p) => Ok(p),
+            Err(TryAcquireError::Closed) => Err(AcquireError(())),
+            Err(TryAcquireError::NoPermits) => blocking::block_on(self.acquire()),
+        }
     }
 
     /// Blocks the current thread until `n` permits are available. Where it

@@ -1,15 +1,15 @@
 //! Deadlines for the async `*_timeout` methods, on any executor or none.
 //!
-//! The one place `zio::sync` names a timer. To move from the stand-in to
-//! the runtime's timer, change the `use` below to
-//! `use crate::time::{sleep_until, Instant};`.
+//! The one place `zio::sync` names a timer: `crate::time`'s `sleep_until`,
+//! served by the zio worker's timer or, off-runtime, by the process-wide
+//! fallback timer thread.
 
 use std::future::Future;
 use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use crate::sync::timer::{sleep_until, Instant};
+use crate::time::{sleep_until, Instant};
 
 /// Runs `fut` until it completes (`Some`) or `timeout` has passed (`None`,
 /// never earlier). `fut` is polled first, so a ready value wins over an

@@ -125,7 +125,7 @@ impl<T> WaitList<T> {
     ///
     /// `node` must belong to this list's primitive: it is linked into this
     /// list or not linked at all, and is only ever accessed through this list.
-    pub(crate) unsafe fn get<'a>(&'a mut self, node: NonNull<Waiter<T>>) -> &'a mut Node<T> {
+    pub(crate) unsafe fn get(&mut self, node: NonNull<Waiter<T>>) -> &mut Node<T> {
         // SAFETY: by the contract the node is valid, and every access to it
         // goes through `&mut self`, which we hold uniquely for `'a`.
         unsafe { node.as_ref().inner.with_mut(|p| &mut *p) }
@@ -269,5 +269,83 @@ impl WakeList {
 impl Drop for WakeList {
     fn drop(&mut self) {
         self.wake_all();
+    }
+}
+
+#[cfg(all(test, loom))]
+impl<T> WaitList<T> {
+    /// Walks the list and checks every link (test only).
+    fn check(&mut self) -> usize {
+        let mut prev: Option<NonNull<Waiter<T>>> = None;
+        let mut cur = self.head;
+        let mut n = 0;
+        while let Some(c) = cur {
+            // SAFETY: linked nodes are valid and ours (struct invariant).
+            let node = unsafe { self.get(c) };
+            assert!(node.queued, "unqueued node linked");
+            assert_eq!(node.prev, prev, "broken prev link");
+            prev = cur;
+            cur = node.next;
+            n += 1;
+        }
+        assert_eq!(self.tail, prev, "tail is not the last node");
+        n
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::{WaitList, Waiter};
+    use crate::loom::sync::{Arc, Mutex};
+    use crate::loom::thread;
+    use std::ptr::NonNull;
+
+    /// Two threads link and unlink their own nodes while the main thread
+    /// links one and pops from the front: every link stays consistent, and
+    /// nodes are only touched under the lock (loom's `UnsafeCell` checks).
+    #[test]
+    fn concurrent_push_remove_pop() {
+        loom::model(|| {
+            let list = Arc::new(Mutex::new(WaitList::<u32>::new()));
+            let spawn = |id: u32| {
+                let list = list.clone();
+                thread::spawn(move || {
+                    let node = Box::pin(Waiter::new(id));
+                    let ptr = NonNull::from(&*node);
+                    {
+                        let mut l = list.lock();
+                        // SAFETY: the node is pinned on the heap, unlinked,
+                        // and removed below before it is dropped.
+                        unsafe { l.push_back(ptr) };
+                        l.check();
+                    }
+                    let mut l = list.lock();
+                    // SAFETY: our node, lock held.
+                    unsafe { l.remove(ptr) };
+                    l.check();
+                    drop(l);
+                    drop(node);
+                })
+            };
+            let (t1, t2) = (spawn(1), spawn(2));
+            let node = Box::pin(Waiter::new(0));
+            let ptr = NonNull::from(&*node);
+            {
+                let mut l = list.lock();
+                // SAFETY: as in the threads.
+                unsafe { l.push_back(ptr) };
+                l.check();
+                l.pop_front();
+                l.check();
+            }
+            t1.join().unwrap();
+            t2.join().unwrap();
+            let mut l = list.lock();
+            // SAFETY: our node, lock held (it may have been popped already).
+            unsafe { l.remove(ptr) };
+            assert_eq!(l.check(), 0);
+            drop(l);
+            drop(node);
+        });
     }
 }

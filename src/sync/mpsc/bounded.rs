@@ -118,6 +118,25 @@ pub struct Permit<'a, T> {
     chan: &'a Chan<T>,
 }
 
+/// `n` reserved slots, handed out one [`Permit`] at a time; slots not taken
+/// are freed when this is dropped.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = zio::sync::mpsc::channel(4);
+/// let mut permits = tx.try_reserve_many(2).unwrap();
+/// assert_eq!(permits.len(), 2);
+/// permits.next().unwrap().send(1);
+/// drop(permits); // the second slot is freed
+/// assert_eq!(tx.capacity(), 3);
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+pub struct PermitIterator<'a, T> {
+    chan: &'a Chan<T>,
+    n: usize,
+}
+
 /// A reserved slot that owns its [`Sender`]; [`send`](Self::send) gives the
 /// sender back.
 ///
@@ -274,8 +293,15 @@ impl<T> Sender<T> {
     /// assert_eq!(rx.blocking_recv(), Some(1));
     /// ```
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
-        if blocking::block_on(self.chan.reserve()).is_err() {
-            return Err(SendError(value));
+        // Fast path: no parker set-up when a slot is free (and nobody waits).
+        match self.chan.try_reserve() {
+            Ok(()) => {}
+            Err(PushError::Closed(())) => return Err(SendError(value)),
+            Err(PushError::Full(())) => {
+                if blocking::block_on(self.chan.reserve()).is_err() {
+                    return Err(SendError(value));
+                }
+            }
         }
         self.chan.push_reserved(value).map_err(SendError)
     }
@@ -335,6 +361,65 @@ impl<T> Sender<T> {
         match self.chan.reserve().await {
             Ok(()) => Ok(Permit { chan: &self.chan }),
             Err(()) => Err(SendError(())),
+        }
+    }
+
+    /// Waits for `n` free slots at once and reserves them.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] if the receiver is closed or gone, or if `n` exceeds
+    /// the channel's capacity (it could never be satisfied).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: slots already assigned to a dropped future go to the
+    /// next sender in the FIFO queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = zio::sync::mpsc::channel(4);
+    /// let permits = futures::executor::block_on(tx.reserve_many(3)).unwrap();
+    /// for (i, p) in permits.enumerate() {
+    ///     p.send(i);
+    /// }
+    /// assert_eq!(rx.len(), 3);
+    /// assert!(futures::executor::block_on(tx.reserve_many(5)).is_err());
+    /// ```
+    pub async fn reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, SendError<()>> {
+        match self.chan.reserve_n(n).await {
+            Ok(()) => Ok(PermitIterator {
+                chan: &self.chan,
+                n,
+            }),
+            Err(()) => Err(SendError(())),
+        }
+    }
+
+    /// Reserves `n` slots if they are all free now.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] if fewer are free (or senders wait, or `n`
+    /// exceeds the capacity), [`TrySendError::Closed`] if the receiver is
+    /// closed or gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = zio::sync::mpsc::channel::<u8>(2);
+    /// assert!(tx.try_reserve_many(3).is_err());
+    /// assert_eq!(tx.try_reserve_many(2).unwrap().len(), 2);
+    /// ```
+    pub fn try_reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, TrySendError<()>> {
+        match self.chan.try_reserve_n(n) {
+            Ok(()) => Ok(PermitIterator {
+                chan: &self.chan,
+                n,
+            }),
+            Err(PushError::Full(())) => Err(TrySendError::Full(())),
+            Err(PushError::Closed(())) => Err(TrySendError::Closed(())),
         }
     }
 
@@ -628,6 +713,40 @@ impl<T> Drop for Permit<'_, T> {
 impl<T> fmt::Debug for Permit<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Permit").finish_non_exhaustive()
+    }
+}
+
+impl<'a, T> Iterator for PermitIterator<'a, T> {
+    type Item = Permit<'a, T>;
+
+    fn next(&mut self) -> Option<Permit<'a, T>> {
+        if self.n == 0 {
+            return None;
+        }
+        self.n -= 1;
+        Some(Permit { chan: self.chan })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.n, Some(self.n))
+    }
+}
+
+impl<T> ExactSizeIterator for PermitIterator<'_, T> {}
+
+impl<T> std::iter::FusedIterator for PermitIterator<'_, T> {}
+
+impl<T> Drop for PermitIterator<'_, T> {
+    fn drop(&mut self) {
+        self.chan.release_slots(self.n);
+    }
+}
+
+impl<T> fmt::Debug for PermitIterator<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PermitIterator")
+            .field("remaining", &self.n)
+            .finish()
     }
 }
 

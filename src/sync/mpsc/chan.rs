@@ -86,16 +86,26 @@ impl<T> Chan<T> {
 
     /// Waits for a slot (bounded) or checks the channel is open (unbounded).
     pub(crate) async fn reserve(&self) -> Result<(), ()> {
+        self.reserve_n(1).await
+    }
+
+    /// Waits for `n` slots at once (FIFO). `n` above the capacity fails.
+    pub(crate) async fn reserve_n(&self, n: usize) -> Result<(), ()> {
         match &self.sem {
-            Some(sem) => sem.acquire(1).await.map_err(|AcquireError| ()),
+            Some(_) if n > self.cap => Err(()),
+            Some(sem) => sem.acquire(n).await.map_err(|AcquireError| ()),
             None if self.is_rx_closed() => Err(()),
             None => Ok(()),
         }
     }
 
     pub(crate) fn try_reserve(&self) -> Result<(), PushError<()>> {
+        self.try_reserve_n(1)
+    }
+
+    pub(crate) fn try_reserve_n(&self, n: usize) -> Result<(), PushError<()>> {
         match &self.sem {
-            Some(sem) => sem.try_acquire(1).map_err(|e| match e {
+            Some(sem) => sem.try_acquire(n).map_err(|e| match e {
                 TryAcquireError::Closed => PushError::Closed(()),
                 TryAcquireError::NoPermits => PushError::Full(()),
             }),
@@ -106,8 +116,13 @@ impl<T> Chan<T> {
 
     /// Gives back a slot reserved but not used.
     pub(crate) fn release_slot(&self) {
+        self.release_slots(1);
+    }
+
+    /// Gives back `n` slots reserved but not used.
+    pub(crate) fn release_slots(&self, n: usize) {
         if let Some(sem) = &self.sem {
-            sem.release(1);
+            sem.release(n);
         }
     }
 

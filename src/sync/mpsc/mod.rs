@@ -16,5 +16,5 @@ pub mod error;
 mod receiver;
 mod unbounded;
 
-pub use bounded::{channel, OwnedPermit, Permit, Receiver, Sender, WeakSender};
+pub use bounded::{channel, OwnedPermit, Permit, PermitIterator, Receiver, Sender, WeakSender};
 pub use unbounded::{unbounded_channel, UnboundedReceiver, UnboundedSender, WeakUnboundedSender};

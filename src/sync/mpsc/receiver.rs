@@ -131,7 +131,12 @@ macro_rules! receiver_methods {
             #[doc = "assert_eq!(rx.blocking_recv(), Some(3));"]
             #[doc = "```"]
             pub fn blocking_recv(&mut self) -> Option<T> {
-                crate::sync::blocking::block_on(self.recv())
+                // Fast path: no parker set-up when a value is already there.
+                match self.chan.try_recv() {
+                    Ok(v) => Some(v),
+                    Err(true) => None,
+                    Err(false) => crate::sync::blocking::block_on(self.recv()),
+                }
             }
 
             #[doc = "Blocks for up to `limit` values (see `recv_many` and `blocking_recv`)."]
