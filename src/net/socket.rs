@@ -1,0 +1,307 @@
+//! `Socket`: the descriptor every zio socket type wraps, and the three
+//! ways to use it.
+//!
+//! - **async, owned buffers**: one io_uring op per call (`recv`, `send`,
+//!   `recvmsg`, ...), or on the epoll backend the nonblocking syscall plus
+//!   a readiness wait. Where no zio runtime runs on the polling thread the
+//!   op goes to the process-wide fallback driver.
+//! - **blocking**: ordinary blocking syscalls on the calling thread
+//!   (connected sockets are in blocking mode, see below; listeners and
+//!   connecting sockets wait with `poll(2)`).
+//! - **nonblocking** (`try_*`): one syscall with `MSG_DONTWAIT`, for the
+//!   poll-based traits of `compat/`.
+//!
+//! Connected and datagram sockets stay in blocking mode; listeners are
+//! nonblocking. Why: `reactor/ops/net/mod.rs`.
+
+use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+
+use socket2::{Domain, SockAddr, SockRef, Type};
+
+use crate::io::{IoBuf, IoBufMut};
+use crate::reactor::ops::net::{Accept, Connect, PollAdd, Recv, RecvMsg, Send, SendMsg};
+use crate::reactor::{Interest, Op, SharedFd};
+
+const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
+
+#[derive(Clone, Debug)]
+pub(crate) struct Socket {
+    pub(crate) fd: SharedFd,
+}
+
+fn would_block(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EAGAIN | libc::EINPROGRESS | libc::EALREADY)
+    )
+}
+
+impl Socket {
+    /// A new close-on-exec socket.
+    pub(crate) fn new(domain: Domain, ty: Type, nonblocking: bool) -> io::Result<Socket> {
+        // socket2 creates sockets with SOCK_CLOEXEC.
+        let s = socket2::Socket::new(domain, ty, None)?;
+        s.set_nonblocking(nonblocking)?;
+        Ok(Socket::from_owned(s.into()))
+    }
+
+    pub(crate) fn from_owned(fd: OwnedFd) -> Socket {
+        Socket {
+            fd: SharedFd::new(fd),
+        }
+    }
+
+    /// Adopts a std socket, putting it in the mode zio keeps it in.
+    pub(crate) fn from_std(fd: OwnedFd, nonblocking: bool) -> io::Result<Socket> {
+        SockRef::from(&fd).set_nonblocking(nonblocking)?;
+        Ok(Socket::from_owned(fd))
+    }
+
+    /// The descriptor, for a std type. If an op still holds it (a cancelled
+    /// poll on its way out), a duplicate: the socket stays the same.
+    pub(crate) fn into_owned(self) -> io::Result<OwnedFd> {
+        match self.fd.try_unwrap() {
+            Ok(fd) => Ok(fd),
+            Err(shared) => {
+                // SAFETY: `shared` keeps the descriptor open during the call.
+                let fd = unsafe { BorrowedFd::borrow_raw(shared.as_raw_fd()) };
+                fd.try_clone_to_owned()
+            }
+        }
+    }
+
+    pub(crate) fn raw(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    /// socket2's view of the socket, for options and plain syscalls.
+    pub(crate) fn sock(&self) -> SockRef<'_> {
+        SockRef::from(self)
+    }
+
+    pub(crate) fn same_socket(&self, other: &Socket) -> bool {
+        // Two live handles with the same number are the same descriptor: a
+        // number is reused only after every handle of it is gone.
+        self.raw() == other.raw()
+    }
+
+    // ----- async, owned buffers -----
+
+    pub(crate) async fn recv<B: IoBufMut>(&self, buf: B) -> (io::Result<usize>, B) {
+        Op::new(Recv::new(self.fd.clone(), buf)).await
+    }
+
+    pub(crate) async fn send<B: IoBuf>(&self, buf: B) -> (io::Result<usize>, B) {
+        Op::new(Send::new(self.fd.clone(), buf, 0)).await
+    }
+
+    /// Receives until the buffer's capacity is full.
+    pub(crate) async fn recv_exact<B: IoBufMut>(&self, mut buf: B) -> (io::Result<()>, B) {
+        while buf.bytes_init() < buf.bytes_total() {
+            let (res, b) = self.recv(buf).await;
+            buf = b;
+            match res {
+                Ok(0) => {
+                    let e = io::Error::new(io::ErrorKind::UnexpectedEof, "early EOF");
+                    return (Err(e), buf);
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return (Err(e), buf),
+            }
+        }
+        (Ok(()), buf)
+    }
+
+    /// Sends all initialized bytes, however many short sends it takes.
+    pub(crate) async fn send_all<B: IoBuf>(&self, mut buf: B) -> (io::Result<()>, B) {
+        let mut start = 0;
+        while start < buf.bytes_init() {
+            let (res, b) = Op::new(Send::new(self.fd.clone(), buf, start)).await;
+            buf = b;
+            match res {
+                Ok(0) => return (Err(io::ErrorKind::WriteZero.into()), buf),
+                Ok(n) => start += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return (Err(e), buf),
+            }
+        }
+        (Ok(()), buf)
+    }
+
+    pub(crate) async fn recvmsg<B: IoBufMut>(
+        &self,
+        bufs: Vec<B>,
+    ) -> (io::Result<(usize, SockAddr)>, Vec<B>) {
+        Op::new(RecvMsg::new(self.fd.clone(), bufs)).await
+    }
+
+    pub(crate) async fn sendmsg<B: IoBuf>(
+        &self,
+        bufs: Vec<B>,
+        addr: Option<SockAddr>,
+    ) -> (io::Result<usize>, Vec<B>) {
+        Op::new(SendMsg::new(self.fd.clone(), bufs, addr)).await
+    }
+
+    /// Waits until the socket is ready for `interest` (or has an error or
+    /// hang-up to report).
+    pub(crate) async fn ready(&self, interest: Interest) -> io::Result<()> {
+        Op::new(PollAdd::new(self.fd.clone(), interest))
+            .await
+            .map(drop)
+    }
+
+    pub(crate) async fn accept(&self) -> io::Result<(Socket, SockAddr)> {
+        loop {
+            match Op::new(Accept::new(self.fd.clone())).await {
+                Ok((fd, addr)) => return Ok((Socket::from_owned(fd), addr)),
+                // A kernel whose io_uring honours the listener's O_NONBLOCK.
+                Err(e) if would_block(&e) => self.ready(Interest::Read).await?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// A new socket of `ty`, connected to `addr`, in blocking mode.
+    pub(crate) async fn connect(ty: Type, addr: SockAddr) -> io::Result<Socket> {
+        let sock = Socket::new(addr.domain(), ty, true)?;
+        match Op::new(Connect::new(sock.fd.clone(), addr)).await {
+            Ok(()) => {}
+            // A kernel whose io_uring honours O_NONBLOCK: wait, then ask.
+            Err(e) if would_block(&e) => {
+                sock.ready(Interest::Write).await?;
+                if let Some(e) = sock.sock().take_error()? {
+                    return Err(e);
+                }
+                sock.sock().peer_addr()?;
+            }
+            Err(e) => return Err(e),
+        }
+        sock.sock().set_nonblocking(false)?;
+        Ok(sock)
+    }
+
+    // ----- blocking -----
+
+    pub(crate) fn blocking_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        retry(|| self.sock().recv(as_uninit(buf)))
+    }
+
+    pub(crate) fn blocking_recv_vectored(
+        &self,
+        bufs: &mut [io::IoSliceMut<'_>],
+    ) -> io::Result<usize> {
+        let len = bufs.len().min(libc::c_int::MAX as usize) as libc::c_int;
+        retry(|| {
+            // SAFETY: on Unix `IoSliceMut` is ABI-compatible with `iovec`
+            // (documented by std); the slices are valid for writes.
+            let ret = unsafe { libc::readv(self.raw(), bufs.as_ptr().cast(), len) };
+            if ret < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(ret as usize)
+            }
+        })
+    }
+
+    pub(crate) fn blocking_send(&self, buf: &[u8]) -> io::Result<usize> {
+        retry(|| self.sock().send_with_flags(buf, SEND_FLAGS))
+    }
+
+    pub(crate) fn blocking_send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        retry(|| self.sock().send_vectored_with_flags(bufs, SEND_FLAGS))
+    }
+
+    pub(crate) fn blocking_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SockAddr)> {
+        retry(|| self.sock().recv_from(as_uninit(buf)))
+    }
+
+    pub(crate) fn blocking_send_to(&self, buf: &[u8], addr: &SockAddr) -> io::Result<usize> {
+        retry(|| self.sock().send_to_with_flags(buf, addr, SEND_FLAGS))
+    }
+
+    /// Accepts on the (nonblocking) listener, waiting with `poll(2)`.
+    pub(crate) fn blocking_accept(&self) -> io::Result<(Socket, SockAddr)> {
+        loop {
+            match self.sock().accept() {
+                Ok((s, addr)) => {
+                    // socket2 accepts with SOCK_CLOEXEC; connected sockets block.
+                    s.set_nonblocking(false)?;
+                    return Ok((Socket::from_owned(s.into()), addr));
+                }
+                Err(e) if would_block(&e) => wait_fd(self.raw(), libc::POLLIN)?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Connects a new socket of `ty` on the calling thread (blocking).
+    pub(crate) fn blocking_connect(ty: Type, addr: &SockAddr) -> io::Result<Socket> {
+        let sock = Socket::new(addr.domain(), ty, false)?;
+        retry(|| sock.sock().connect(addr))?;
+        Ok(sock)
+    }
+
+    // ----- nonblocking -----
+
+    pub(crate) fn try_recv(&self, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+        self.sock().recv_with_flags(buf, libc::MSG_DONTWAIT)
+    }
+
+    pub(crate) fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.sock()
+            .send_with_flags(buf, libc::MSG_DONTWAIT | SEND_FLAGS)
+    }
+
+    pub(crate) fn try_send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.sock()
+            .send_vectored_with_flags(bufs, libc::MSG_DONTWAIT | SEND_FLAGS)
+    }
+}
+
+impl AsFd for Socket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        // SAFETY: `self.fd` keeps the descriptor open for the borrow.
+        unsafe { BorrowedFd::borrow_raw(self.raw()) }
+    }
+}
+
+/// Views initialized bytes as possibly-uninitialized ones, for socket2's
+/// receive calls (which only write).
+pub(crate) fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
+    // SAFETY: `MaybeUninit<u8>` has the layout of `u8`, and the callee only
+    // writes initialized bytes, so `buf` stays initialized.
+    unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) }
+}
+
+/// Retries `f` while it is interrupted by a signal.
+fn retry<T>(mut f: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    loop {
+        match f() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            r => return r,
+        }
+    }
+}
+
+/// Blocks the calling thread until `fd` is ready for `events`.
+fn wait_fd(fd: RawFd, events: libc::c_short) -> io::Result<()> {
+    let mut pfd = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd.
+    if unsafe { libc::poll(&mut pfd, 1, -1) } < 0 {
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+    Ok(())
+}

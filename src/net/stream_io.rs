@@ -1,0 +1,333 @@
+//! The I/O methods shared by the stream types and their halves, written
+//! once: `read_methods!` and `write_methods!` expand inside an `impl`
+//! block of a type with a `sock: Socket` field; `$pre` is the hidden
+//! doctest preamble that makes a connected `stream` and its `peer`.
+
+macro_rules! read_methods {
+    ($pre:literal) => {
+        /// Reads into the buffer's spare capacity (`bytes_init..bytes_total`;
+        /// for a `Vec`, from its length up to its capacity) and returns how
+        /// many bytes arrived, with the buffer. `Ok(0)` means end of stream
+        /// (or a buffer without spare capacity).
+        ///
+        /// # Errors
+        ///
+        /// The socket's error, e.g. `ConnectionReset` when the peer reset
+        /// the connection.
+        ///
+        /// # Cancel safety
+        ///
+        /// Dropping the future cancels the receive; no data is lost unless
+        /// the receive completed in the same instant, in which case the
+        /// bytes are lost with the dropped buffer. Where a read must be
+        /// cancel safe (in `select!` loops), use the `AsyncRead` impl,
+        /// which reads by readiness and never loses data.
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!("```\n", $pre, r#"
+peer.write_all(b"hi".to_vec()).await.0?;
+let (n, buf) = stream.read(Vec::with_capacity(64)).await;
+assert_eq!(&buf[..n?], b"hi");
+# Ok::<_, std::io::Error>(()) }).unwrap();
+```"#)]
+        pub async fn read<B: $crate::io::IoBufMut>(&self, buf: B) -> (std::io::Result<usize>, B) {
+            self.sock.recv(buf).await
+        }
+
+        /// Reads until the buffer is full (`bytes_init == bytes_total`;
+        /// for a `Vec`, until its length reaches its capacity).
+        ///
+        /// # Errors
+        ///
+        /// `UnexpectedEof` if the stream ends first (the buffer then holds
+        /// what did arrive), or the socket's error.
+        ///
+        /// # Cancel safety
+        ///
+        /// Not cancel safe: bytes read before the future was dropped are
+        /// lost with the buffer.
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!("```\n", $pre, r#"
+peer.write_all(b"hello".to_vec()).await.0?;
+let (res, buf) = stream.read_exact(Vec::with_capacity(5)).await;
+res?;
+assert_eq!(buf, b"hello");
+# Ok::<_, std::io::Error>(()) }).unwrap();
+```"#)]
+        pub async fn read_exact<B: $crate::io::IoBufMut>(
+            &self,
+            buf: B,
+        ) -> (std::io::Result<()>, B) {
+            self.sock.recv_exact(buf).await
+        }
+
+        /// Reads into several buffers in one `recvmsg`, filling each
+        /// one's spare capacity in turn. Returns the total count.
+        ///
+        /// # Errors
+        ///
+        /// The socket's error.
+        ///
+        /// # Cancel safety
+        ///
+        /// As [`read`](Self::read).
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!("```\n", $pre, r#"
+peer.write_all(b"abcdef".to_vec()).await.0?;
+let bufs = vec![Vec::with_capacity(3), Vec::with_capacity(3)];
+let (res, bufs) = stream.readv(bufs).await;
+let n = res?;
+assert!(n > 0 && bufs[0].starts_with(&b"abcdef"[..n.min(3)]));
+# Ok::<_, std::io::Error>(()) }).unwrap();
+```"#)]
+        pub async fn readv<B: $crate::io::IoBufMut>(
+            &self,
+            bufs: Vec<B>,
+        ) -> (std::io::Result<usize>, Vec<B>) {
+            let (res, bufs) = self.sock.recvmsg(bufs).await;
+            (res.map(|(n, _)| n), bufs)
+        }
+
+        /// Waits until the socket has data to read (or an error or end of
+        /// stream to report), for use with [`try_read`](Self::try_read).
+        ///
+        /// # Errors
+        ///
+        /// An error of the wait itself (e.g. the driver shut down).
+        ///
+        /// # Cancel safety
+        ///
+        /// Cancel safe: nothing is read.
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!("```\n", $pre, r#"
+peer.write_all(b"x".to_vec()).await.0?;
+stream.readable().await?;
+let mut buf = [0u8; 8];
+assert_eq!(stream.try_read(&mut buf)?, 1);
+# Ok::<_, std::io::Error>(()) }).unwrap();
+```"#)]
+        pub async fn readable(&self) -> std::io::Result<()> {
+            self.sock.ready($crate::reactor::Interest::Read).await
+        }
+
+        /// Reads what is there without waiting (`recv` with
+        /// `MSG_DONTWAIT`).
+        ///
+        /// # Errors
+        ///
+        /// `WouldBlock` if no data is there, or the socket's error.
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!("```\n", $pre, r#"
+let mut buf = [0u8; 8];
+let e = stream.try_read(&mut buf).unwrap_err();
+assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+# Ok::<_, std::io::Error>(()) }).unwrap();
+```"#)]
+        pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.sock.try_recv($crate::net::socket::as_uninit(buf))
+        }
+    };
+}
+
+macro_rules! write_methods {
+    ($pre:literal) => {
+        /// Writes the buffer's initialized bytes, or as many as the socket
+        /// takes at once, and returns how many, with the buffer.
+        ///
+        /// # Errors
+        ///
+        /// The socket's error: `BrokenPipe` or `ConnectionReset` when the
+        /// peer has gone (never a `SIGPIPE`).
+        ///
+        /// # Cancel safety
+        ///
+        /// Dropping the future cancels the send; bytes the kernel already
+        /// took stay sent, and the count of them is lost.
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!("```\n", $pre, r#"
+let (n, _buf) = stream.write(b"hello".to_vec()).await;
+assert!(n? > 0);
+# Ok::<_, std::io::Error>(()) }).unwrap();
+```"#)]
+        pub async fn write<B: $crate::io::IoBuf>(&self, buf: B) -> (std::io::Result<usize>, B) {
+            self.sock.send(buf).await
+        }
+
+        /// Writes all of the buffer's initialized bytes, however many
+        /// short writes it takes.
+        ///
+        /// # Errors
+        ///
+        /// The socket's error (how much was written before it is not
+        /// reported), or `WriteZero`.
+        ///
+        /// # Cancel safety
+        ///
+        /// Not cancel safe: an unknown prefix of the buffer may have been
+        /// sent.
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!("```\n", $pre, r#"
+let (res, _buf) = stream.write_all(vec![7u8; 100_000]).await;
+res?;
+# Ok::<_, std::io::Error>(()) }).unwrap();
+```"#)]
+        pub async fn write_all<B: $crate::io::IoBuf>(&self, buf: B) -> (std::io::Result<()>, B) {
+            self.sock.send_all(buf).await
+        }
+
+        /// Writes several buffers in one `sendmsg`; returns how many bytes
+        /// the socket took (possibly fewer than all).
+        ///
+        /// # Errors
+        ///
+        /// The socket's error.
+        ///
+        /// # Cancel safety
+        ///
+        /// As [`write`](Self::write).
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!("```\n", $pre, r#"
+let (n, _bufs) = stream.writev(vec![b"head".to_vec(), b"body".to_vec()]).await;
+assert!(n? > 0);
+# Ok::<_, std::io::Error>(()) }).unwrap();
+```"#)]
+        pub async fn writev<B: $crate::io::IoBuf>(
+            &self,
+            bufs: Vec<B>,
+        ) -> (std::io::Result<usize>, Vec<B>) {
+            self.sock.sendmsg(bufs, None).await
+        }
+
+        /// Waits until the socket can take more data (or has an error to
+        /// report), for use with [`try_write`](Self::try_write).
+        ///
+        /// # Errors
+        ///
+        /// An error of the wait itself (e.g. the driver shut down).
+        ///
+        /// # Cancel safety
+        ///
+        /// Cancel safe: nothing is written.
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!("```\n", $pre, r#"
+stream.writable().await?;
+assert_eq!(stream.try_write(b"hi")?, 2);
+# Ok::<_, std::io::Error>(()) }).unwrap();
+```"#)]
+        pub async fn writable(&self) -> std::io::Result<()> {
+            self.sock.ready($crate::reactor::Interest::Write).await
+        }
+
+        /// Writes what the socket takes without waiting (`send` with
+        /// `MSG_DONTWAIT`).
+        ///
+        /// # Errors
+        ///
+        /// `WouldBlock` if the send buffer is full, or the socket's error.
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!("```\n", $pre, r#"
+assert_eq!(stream.try_write(b"hi")?, 2);
+# Ok::<_, std::io::Error>(()) }).unwrap();
+```"#)]
+        pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
+            self.sock.try_send(buf)
+        }
+    };
+}
+
+/// `std::io::Read` for `T` and `&T`: blocking syscalls on the calling
+/// thread.
+macro_rules! std_read_impls {
+    ($t:ty) => {
+        impl std::io::Read for &$t {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.sock.blocking_recv(buf)
+            }
+            fn read_vectored(
+                &mut self,
+                bufs: &mut [std::io::IoSliceMut<'_>],
+            ) -> std::io::Result<usize> {
+                self.sock.blocking_recv_vectored(bufs)
+            }
+        }
+
+        impl std::io::Read for $t {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.sock.blocking_recv(buf)
+            }
+            fn read_vectored(
+                &mut self,
+                bufs: &mut [std::io::IoSliceMut<'_>],
+            ) -> std::io::Result<usize> {
+                self.sock.blocking_recv_vectored(bufs)
+            }
+        }
+    };
+}
+
+/// `std::io::Write` for `T` and `&T`: blocking syscalls on the calling
+/// thread.
+macro_rules! std_write_impls {
+    ($t:ty) => {
+        impl std::io::Write for &$t {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.sock.blocking_send(buf)
+            }
+            fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+                self.sock.blocking_send_vectored(bufs)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+
+        impl std::io::Write for $t {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.sock.blocking_send(buf)
+            }
+            fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+                self.sock.blocking_send_vectored(bufs)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+    };
+}
+
+/// `AsRawFd` and `AsFd`.
+macro_rules! fd_impls {
+    ($($t:ty),*) => {$(
+        impl std::os::fd::AsRawFd for $t {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                self.sock.raw()
+            }
+        }
+
+        impl std::os::fd::AsFd for $t {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                // SAFETY: the socket stays open for as long as `self` lives.
+                unsafe { std::os::fd::BorrowedFd::borrow_raw(self.sock.raw()) }
+            }
+        }
+    )*};
+}

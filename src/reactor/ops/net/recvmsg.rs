@@ -1,0 +1,113 @@
+//! `IORING_OP_RECVMSG` into several owned buffers (`readv`, `recv_from`).
+//!
+//! The `msghdr`, the iovecs and the address storage live in the op, which
+//! sits at a fixed heap address while the kernel may read them.
+
+use std::io;
+use std::os::fd::AsRawFd;
+
+use io_uring::{opcode, squeue::Entry, types::Fd};
+use socket2::{SockAddr, SockAddrStorage};
+
+use crate::io::IoBufMut;
+use crate::reactor::{cqe_result, syscall_result, EpollPlan, Interest, OpCode, SharedFd};
+
+/// Receives into the spare capacity of each buffer in turn, and the
+/// sender's address.
+pub(crate) struct RecvMsg<B> {
+    fd: SharedFd,
+    bufs: Vec<B>,
+    iovecs: Vec<libc::iovec>,
+    storage: SockAddrStorage,
+    msg: libc::msghdr,
+}
+
+// SAFETY: the raw pointers in `iovecs` and `msg` point into the op's own
+// buffers and storage; they are only used by whoever owns the op.
+unsafe impl<B: Send> Send for RecvMsg<B> {}
+
+impl<B> std::fmt::Debug for RecvMsg<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecvMsg")
+            .field("fd", &self.fd)
+            .field("bufs", &self.bufs.len())
+            .finish()
+    }
+}
+
+impl<B: IoBufMut> RecvMsg<B> {
+    pub(crate) fn new(fd: SharedFd, bufs: Vec<B>) -> RecvMsg<B> {
+        RecvMsg {
+            fd,
+            bufs,
+            iovecs: Vec::new(),
+            storage: SockAddrStorage::zeroed(),
+            // SAFETY: an all-zero msghdr is a valid empty one.
+            msg: unsafe { std::mem::zeroed() },
+        }
+    }
+
+    /// Points the msghdr at the buffers' spare capacity and the storage.
+    /// Called once `self` sits where the kernel will see it.
+    fn prepare(&mut self) -> *mut libc::msghdr {
+        self.iovecs = self
+            .bufs
+            .iter_mut()
+            .map(|b| {
+                let init = b.bytes_init();
+                libc::iovec {
+                    // SAFETY: `init <= bytes_total`: inside the buffer.
+                    iov_base: unsafe { b.stable_mut_ptr().add(init) }.cast(),
+                    iov_len: b.bytes_total() - init,
+                }
+            })
+            .collect();
+        self.msg.msg_name = (&mut self.storage as *mut SockAddrStorage).cast();
+        self.msg.msg_namelen = self.storage.size_of();
+        self.msg.msg_iov = self.iovecs.as_mut_ptr();
+        self.msg.msg_iovlen = self.iovecs.len();
+        &mut self.msg
+    }
+}
+
+impl<B: IoBufMut> OpCode for RecvMsg<B> {
+    type Output = (io::Result<(usize, SockAddr)>, Vec<B>);
+
+    fn uring_entry(&mut self) -> Entry {
+        let msg = self.prepare();
+        opcode::RecvMsg::new(Fd(self.fd.as_raw_fd()), msg).build()
+    }
+
+    fn epoll_plan(&self) -> EpollPlan {
+        EpollPlan::Ready {
+            fd: self.fd.as_raw_fd(),
+            interest: Interest::Read,
+        }
+    }
+
+    fn syscall(&mut self) -> i32 {
+        let msg = self.prepare();
+        // SAFETY: the msghdr points at memory the op owns.
+        syscall_result(unsafe { libc::recvmsg(self.fd.as_raw_fd(), msg, libc::MSG_DONTWAIT) })
+    }
+
+    fn complete(mut self, res: i32, _flags: u32) -> Self::Output {
+        let n = match cqe_result(res) {
+            Ok(n) => n as usize,
+            Err(e) => return (Err(e), self.bufs),
+        };
+        let mut left = n;
+        for b in &mut self.bufs {
+            let init = b.bytes_init();
+            let got = left.min(b.bytes_total() - init);
+            // SAFETY: the kernel filled the iovecs in order; this buffer
+            // received `got` bytes after its old `init`.
+            unsafe { b.set_init(init + got) };
+            left -= got;
+        }
+        // SAFETY: the kernel wrote an address of its family into the
+        // storage and its length into `msg_namelen`.
+        let addr = unsafe { SockAddr::new(self.storage, self.msg.msg_namelen) };
+        (Ok((n, addr)), self.bufs)
+    }
+}
