@@ -58,6 +58,8 @@
 mod addr;
 #[macro_use]
 mod stream_io;
+#[macro_use]
+mod halves;
 pub(crate) mod socket;
 pub(crate) mod tcp;
 mod udp;
