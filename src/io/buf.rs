@@ -92,6 +92,7 @@ iobuf_for_full_slice! {
     &'static [u8];
     /// Static memory never moves or goes away.
     &'static str;
+
     /// `Bytes` points at shared, immutable heap (or static) memory that does
     /// not move when the handle does.
     #[cfg(feature = "bytes")]
@@ -104,6 +105,20 @@ unsafe impl IoBufMut for Box<[u8]> {
         self.as_mut_ptr()
     }
     unsafe fn set_init(&mut self, _pos: usize) {}
+}
+
+// SAFETY: static memory never moves or goes away; all of it is
+// initialized. (`file.write_at(b"hi", 0)` takes a byte-string literal.)
+unsafe impl<const N: usize> IoBuf for &'static [u8; N] {
+    fn stable_ptr(&self) -> *const u8 {
+        self.as_ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        N
+    }
+    fn bytes_total(&self) -> usize {
+        N
+    }
 }
 
 // SAFETY: an op keeps its buffer inside its heap-allocated cell for as long

@@ -90,7 +90,7 @@ impl Socket {
     // ----- async, owned buffers -----
 
     pub(crate) async fn recv<B: IoBufMut>(&self, buf: B) -> (io::Result<usize>, B) {
-        Op::new(Recv::new(self.fd.clone(), buf)).await
+        Op::new(Recv::new(self.fd.clone(), buf, 0)).await
     }
 
     pub(crate) async fn send<B: IoBuf>(&self, buf: B) -> (io::Result<usize>, B) {
@@ -99,15 +99,16 @@ impl Socket {
 
     /// Receives until the buffer's capacity is full.
     pub(crate) async fn recv_exact<B: IoBufMut>(&self, mut buf: B) -> (io::Result<()>, B) {
-        while buf.bytes_init() < buf.bytes_total() {
-            let (res, b) = self.recv(buf).await;
+        let mut filled = 0;
+        while filled < buf.bytes_total() {
+            let (res, b) = Op::new(Recv::new(self.fd.clone(), buf, filled)).await;
             buf = b;
             match res {
                 Ok(0) => {
                     let e = io::Error::new(io::ErrorKind::UnexpectedEof, "early EOF");
                     return (Err(e), buf);
                 }
-                Ok(_) => {}
+                Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return (Err(e), buf),
             }

@@ -5,10 +5,11 @@
 
 macro_rules! read_methods {
     ($pre:literal) => {
-        /// Reads into the buffer's spare capacity (`bytes_init..bytes_total`;
-        /// for a `Vec`, from its length up to its capacity) and returns how
-        /// many bytes arrived, with the buffer. `Ok(0)` means end of stream
-        /// (or a buffer without spare capacity).
+        /// Reads into the buffer, from its start up to its capacity
+        /// (`bytes_total`), and returns how many bytes arrived, with the
+        /// buffer: `buf[..n]` holds them (a `Vec`'s length grows to `n`
+        /// if it was shorter). `Ok(0)` means end of stream (or a buffer of
+        /// capacity 0).
         ///
         /// # Errors
         ///
@@ -35,8 +36,8 @@ assert_eq!(&buf[..n?], b"hi");
             self.sock.recv(buf).await
         }
 
-        /// Reads until the buffer is full (`bytes_init == bytes_total`;
-        /// for a `Vec`, until its length reaches its capacity).
+        /// Reads until the buffer is full (its whole capacity, from the
+        /// start; a `Vec`'s length becomes its capacity).
         ///
         /// # Errors
         ///

@@ -8,8 +8,9 @@ use io_uring::{opcode, squeue::Entry, types::Fd};
 use crate::io::IoBufMut;
 use crate::reactor::op::{cqe_result, ready_now, syscall_result, EpollPlan, Interest, OpCode};
 
-/// Reads into the buffer's spare capacity (from `bytes_init` to
-/// `bytes_total`) at `offset` (`u64::MAX`: the file position).
+/// Reads into the buffer from its start, up to its capacity
+/// (`bytes_total`), at `offset` (`u64::MAX`: the file position), like every
+/// read in zio.
 #[derive(Debug)]
 pub(crate) struct Read<B> {
     fd: RawFd,
@@ -27,12 +28,8 @@ impl<B: IoBufMut> OpCode for Read<B> {
     type Output = (io::Result<usize>, B);
 
     fn uring_entry(&mut self) -> Entry {
-        let init = self.buf.bytes_init();
-        let spare = self.buf.bytes_total() - init;
-        // SAFETY: `init <= bytes_total`, so the pointer stays inside the
-        // buffer's allocation.
-        let ptr = unsafe { self.buf.stable_mut_ptr().add(init) };
-        opcode::Read::new(Fd(self.fd), ptr, u32::try_from(spare).unwrap_or(u32::MAX))
+        let len = u32::try_from(self.buf.bytes_total()).unwrap_or(u32::MAX);
+        opcode::Read::new(Fd(self.fd), self.buf.stable_mut_ptr(), len)
             .offset(self.offset)
             .build()
     }
@@ -54,16 +51,15 @@ impl<B: IoBufMut> OpCode for Read<B> {
         if self.offset == u64::MAX && !ready_now(self.fd, Interest::Read) {
             return -libc::EAGAIN;
         }
-        let init = self.buf.bytes_init();
-        let spare = self.buf.bytes_total() - init;
-        // SAFETY: the pointer and length describe the buffer's spare
-        // capacity, which the op owns exclusively while it runs.
+        let len = self.buf.bytes_total();
+        let ptr = self.buf.stable_mut_ptr().cast();
+        // SAFETY: the pointer and length describe the buffer's capacity,
+        // which the op owns exclusively while it runs.
         let ret = unsafe {
-            let ptr = self.buf.stable_mut_ptr().add(init).cast();
             if self.offset == u64::MAX {
-                libc::read(self.fd, ptr, spare)
+                libc::read(self.fd, ptr, len)
             } else {
-                libc::pread(self.fd, ptr, spare, self.offset as libc::off_t)
+                libc::pread(self.fd, ptr, len, self.offset as libc::off_t)
             }
         };
         syscall_result(ret)
@@ -72,9 +68,8 @@ impl<B: IoBufMut> OpCode for Read<B> {
     fn complete(mut self, res: i32, _flags: u32) -> Self::Output {
         let result = cqe_result(res).map(|n| n as usize);
         if let Ok(n) = result {
-            let init = self.buf.bytes_init() + n;
-            // SAFETY: the kernel initialized `n` bytes after the old `init`.
-            unsafe { self.buf.set_init(init) };
+            // SAFETY: the kernel initialized the first `n` bytes.
+            unsafe { self.buf.set_init(n) };
         }
         (result, self.buf)
     }

@@ -1,4 +1,4 @@
-//! `IORING_OP_RECV` into an owned buffer's spare capacity.
+//! `IORING_OP_RECV` into an owned buffer.
 
 use std::io;
 use std::os::fd::AsRawFd;
@@ -8,24 +8,41 @@ use io_uring::{opcode, squeue::Entry, types::Fd};
 use crate::io::IoBufMut;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, Interest, OpCode, SharedFd};
 
-/// Receives into the buffer's spare capacity (`bytes_init..bytes_total`).
+/// Receives into `buf[buf_offset..bytes_total]` (reads land at the start
+/// of a buffer, as for files; `buf_offset` lets `read_exact` continue where
+/// a short read stopped). On completion the first `buf_offset + n` bytes
+/// are initialized.
 #[derive(Debug)]
 pub(crate) struct Recv<B> {
     fd: SharedFd,
     buf: B,
+    buf_offset: usize,
 }
 
 impl<B: IoBufMut> Recv<B> {
-    pub(crate) fn new(fd: SharedFd, buf: B) -> Recv<B> {
-        Recv { fd, buf }
+    /// # Panics
+    ///
+    /// If `buf_offset > buf.bytes_total()` (a bug of the caller in `net`).
+    pub(crate) fn new(fd: SharedFd, buf: B, buf_offset: usize) -> Recv<B> {
+        assert!(
+            buf_offset <= buf.bytes_total(),
+            "recv offset past the buffer"
+        );
+        Recv {
+            fd,
+            buf,
+            buf_offset,
+        }
     }
 
-    fn spare(&mut self) -> (*mut u8, usize) {
-        let init = self.buf.bytes_init();
-        let spare = self.buf.bytes_total() - init;
-        // SAFETY: `init <= bytes_total`, so the pointer stays inside the
-        // buffer's allocation.
-        (unsafe { self.buf.stable_mut_ptr().add(init) }, spare)
+    fn target(&mut self) -> (*mut u8, usize) {
+        let len = self.buf.bytes_total() - self.buf_offset;
+        // SAFETY: `buf_offset <= bytes_total` (checked in `new`), so the
+        // pointer stays inside the buffer's allocation.
+        (
+            unsafe { self.buf.stable_mut_ptr().add(self.buf_offset) },
+            len,
+        )
     }
 }
 
@@ -33,7 +50,7 @@ impl<B: IoBufMut> OpCode for Recv<B> {
     type Output = (io::Result<usize>, B);
 
     fn uring_entry(&mut self) -> Entry {
-        let (ptr, len) = self.spare();
+        let (ptr, len) = self.target();
         let len = u32::try_from(len).unwrap_or(u32::MAX);
         opcode::Recv::new(Fd(self.fd.as_raw_fd()), ptr, len).build()
     }
@@ -46,7 +63,7 @@ impl<B: IoBufMut> OpCode for Recv<B> {
     }
 
     fn syscall(&mut self) -> i32 {
-        let (ptr, len) = self.spare();
+        let (ptr, len) = self.target();
         // SAFETY: `ptr..ptr+len` is the buffer's spare capacity, owned by
         // the op while it runs.
         let ret = unsafe { libc::recv(self.fd.as_raw_fd(), ptr.cast(), len, libc::MSG_DONTWAIT) };
@@ -56,7 +73,7 @@ impl<B: IoBufMut> OpCode for Recv<B> {
     fn complete(mut self, res: i32, _flags: u32) -> Self::Output {
         let result = cqe_result(res).map(|n| n as usize);
         if let Ok(n) = result {
-            let init = self.buf.bytes_init() + n;
+            let init = self.buf_offset + n;
             // SAFETY: the kernel initialized `n` bytes after the old `init`.
             unsafe { self.buf.set_init(init) };
         }

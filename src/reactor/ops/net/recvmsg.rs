@@ -47,19 +47,16 @@ impl<B: IoBufMut> RecvMsg<B> {
         }
     }
 
-    /// Points the msghdr at the buffers' spare capacity and the storage.
+    /// Points the msghdr at the buffers (each from its start, as every
+    /// read does) and the storage.
     /// Called once `self` sits where the kernel will see it.
     fn prepare(&mut self) -> *mut libc::msghdr {
         self.iovecs = self
             .bufs
             .iter_mut()
-            .map(|b| {
-                let init = b.bytes_init();
-                libc::iovec {
-                    // SAFETY: `init <= bytes_total`: inside the buffer.
-                    iov_base: unsafe { b.stable_mut_ptr().add(init) }.cast(),
-                    iov_len: b.bytes_total() - init,
-                }
+            .map(|b| libc::iovec {
+                iov_base: b.stable_mut_ptr().cast(),
+                iov_len: b.bytes_total(),
             })
             .collect();
         self.msg.msg_name = (&mut self.storage as *mut SockAddrStorage).cast();
@@ -98,11 +95,10 @@ impl<B: IoBufMut> OpCode for RecvMsg<B> {
         };
         let mut left = n;
         for b in &mut self.bufs {
-            let init = b.bytes_init();
-            let got = left.min(b.bytes_total() - init);
+            let got = left.min(b.bytes_total());
             // SAFETY: the kernel filled the iovecs in order; this buffer
-            // received `got` bytes after its old `init`.
-            unsafe { b.set_init(init + got) };
+            // received its first `got` bytes.
+            unsafe { b.set_init(got) };
             left -= got;
         }
         // SAFETY: the kernel wrote an address of its family into the
