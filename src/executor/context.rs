@@ -13,7 +13,16 @@ thread_local! {
 
 /// The runtime entered on this thread, if any.
 pub(crate) fn current() -> Option<Handle> {
-    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+    with_current(Handle::clone)
+}
+
+/// Runs `f` with the runtime entered on this thread, without cloning its
+/// handle.
+pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> Option<R> {
+    CURRENT
+        .try_with(|c| c.borrow().as_ref().map(f))
+        .ok()
+        .flatten()
 }
 
 /// Makes `handle` the calling thread's runtime until the guard drops.

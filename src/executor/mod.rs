@@ -23,6 +23,7 @@ mod idle;
 mod join;
 mod join_set;
 mod registry;
+mod run_queue;
 mod runtime;
 mod scheduler;
 mod spawn;

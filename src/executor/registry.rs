@@ -15,7 +15,7 @@ const SHARDS: usize = 1 << SHARD_BITS;
 
 /// A registered task: its waker (taken at shutdown) and its identity (the
 /// address of its metadata), which tells a reused key from the original.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Entry {
     waker: Option<Waker>,
     id: usize,
@@ -50,24 +50,17 @@ impl Registry {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Takes a key for a task about to be created; see [`Registry::fill`].
-    pub(crate) fn reserve(&self) -> usize {
+    /// Lists a task; returns its key.
+    pub(crate) fn insert(&self, waker: Waker, id: usize) -> usize {
         let shard = shard_for_thread();
         let index = self.shards[shard]
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(Entry::default());
-        (index << SHARD_BITS) | shard
-    }
-
-    /// Records the waker and identity of the task created for `key`.
-    pub(crate) fn fill(&self, key: usize, waker: Waker, id: usize) {
-        if let Some(entry) = self.shard(key).get_mut(key >> SHARD_BITS) {
-            *entry = Entry {
+            .insert(Entry {
                 waker: Some(waker),
                 id,
-            };
-        }
+            });
+        (index << SHARD_BITS) | shard
     }
 
     pub(crate) fn remove(&self, key: usize) {

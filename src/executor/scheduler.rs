@@ -19,14 +19,11 @@ use super::blocking::BlockingPool;
 use super::config::Config;
 use super::idle::Idle;
 use super::registry::Registry;
+use super::run_queue::RunQueue;
 use super::task::Runnable;
 use super::worker;
 use crate::reactor::backend::IoBackend;
 use crate::reactor::{Driver, DriverShared};
-
-/// Capacity of a worker's stealable queue; past it tasks overflow to the
-/// injector.
-pub(crate) const LOCAL_QUEUE_CAPACITY: usize = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Flavor {
@@ -37,7 +34,7 @@ pub(crate) enum Flavor {
 /// One worker's queues and the unparker of its driver.
 #[derive(Debug)]
 pub(crate) struct Slot {
-    pub(crate) queue: ConcurrentQueue<Runnable>,
+    pub(crate) queue: RunQueue,
     /// `!Send` tasks spawned on this slot; run only by `local_owner`.
     pub(crate) local: ConcurrentQueue<Runnable>,
     /// The thread that spawned the slot's first `!Send` task. A
@@ -117,7 +114,10 @@ impl Shared {
         let slots = (0..workers + spares)
             .map(|i| {
                 Ok(Slot {
-                    queue: ConcurrentQueue::bounded(LOCAL_QUEUE_CAPACITY),
+                    queue: match flavor {
+                        Flavor::CurrentThread => RunQueue::local(),
+                        Flavor::MultiThread => RunQueue::shared(),
+                    },
                     local: ConcurrentQueue::unbounded(),
                     local_owner: OnceLock::new(),
                     driver: DriverShared::new()?,

@@ -32,8 +32,8 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    match context::current() {
-        Some(handle) => handle.spawn(future),
+    match context::with_current(|handle| handle.spawn(future)) {
+        Some(join) => join,
         None => panic!(
             "zio::spawn called outside a zio runtime: call it from a zio task or inside \
              `Runtime::block_on`, or use `Handle::spawn`"

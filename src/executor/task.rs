@@ -6,7 +6,7 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -20,8 +20,9 @@ use super::scheduler::Shared;
 pub(crate) struct TaskMeta {
     /// The runtime whose registry lists the task (`None`: a blocking job).
     runtime: Option<Arc<Shared>>,
-    /// Key in that registry.
-    key: usize,
+    /// Key in that registry, set right after the task is created (before
+    /// its first schedule, so before anything reads it).
+    key: AtomicUsize,
     /// Set by `abort`; the wrapper future checks it before each poll.
     aborted: AtomicBool,
 }
@@ -32,7 +33,7 @@ impl TaskMeta {
     }
 
     pub(crate) fn key(&self) -> usize {
-        self.key
+        self.key.load(Ordering::Relaxed)
     }
 
     pub(crate) fn runtime(&self) -> Option<&Arc<Shared>> {
@@ -81,7 +82,7 @@ impl<F: Future> Future for TaskFuture<'_, F> {
 impl<F> Drop for TaskFuture<'_, F> {
     fn drop(&mut self) {
         if let Some(rt) = &self.meta.runtime {
-            rt.registry().remove(self.meta.key);
+            rt.registry().remove(self.meta.key());
         }
     }
 }
@@ -105,12 +106,9 @@ where
     F: Future + 'static,
     S: Fn(Runnable, ScheduleInfo) + Send + Sync + 'static,
 {
-    let key = runtime
-        .as_ref()
-        .map_or(usize::MAX, |rt| rt.registry().reserve());
     let meta = TaskMeta {
         runtime,
-        key,
+        key: AtomicUsize::new(usize::MAX),
         aborted: AtomicBool::new(false),
     };
     let make_future = wrap(future);
@@ -124,7 +122,8 @@ where
     };
     let meta = runnable.metadata();
     if let Some(rt) = &meta.runtime {
-        rt.registry().fill(meta.key, runnable.waker(), meta.id());
+        let key = rt.registry().insert(runnable.waker(), meta.id());
+        meta.key.store(key, Ordering::Relaxed);
     }
     (runnable, JoinHandle::new(task))
 }

@@ -96,7 +96,7 @@ fn push_queue(ctx: &WorkerCtx, runnable: Runnable) {
                 shared.notify_parked();
             }
         }
-        Err(e) => match shared.injector.push(e.into_inner()) {
+        Err(r) => match shared.injector.push(r) {
             Ok(()) => shared.notify_parked(),
             Err(e) => drop(e.into_inner()),
         },
@@ -122,12 +122,12 @@ fn pop_injector(ctx: &WorkerCtx) -> Option<Runnable> {
     let shared = &ctx.shared;
     let first = shared.injector.pop().ok()?;
     let slot = &shared.slots[ctx.index];
-    let room = slot.queue.capacity().unwrap_or(0) / 2;
+    let room = slot.queue.batch_room();
     let batch = (shared.injector.len() / shared.workers).min(room);
     for _ in 0..batch {
         let Ok(t) = shared.injector.pop() else { break };
-        if let Err(e) = slot.queue.push(t) {
-            let _ = shared.injector.push(e.into_inner());
+        if let Err(t) = slot.queue.push(t) {
+            let _ = shared.injector.push(t);
             break;
         }
     }
@@ -147,7 +147,7 @@ fn hand_off(ctx: &WorkerCtx) {
     let lifo = ctx.lifo.take();
     for r in lifo
         .into_iter()
-        .chain(std::iter::from_fn(|| slot.queue.pop().ok()))
+        .chain(std::iter::from_fn(|| slot.queue.pop()))
     {
         if let Err(e) = shared.injector.push(r) {
             drop(e.into_inner());
@@ -328,6 +328,9 @@ impl Worker {
                 }
             }
             if self.shared().is_shutdown() || self.can_retire() {
+                // A notifier may have just picked this worker as a searcher:
+                // give that back, or no worker would ever be woken again.
+                self.stop_searching();
                 return None;
             }
             self.tick = self.tick.wrapping_add(1);
@@ -379,7 +382,6 @@ impl Worker {
         self.lifo_streak = 0;
         slot.queue
             .pop()
-            .ok()
             .or_else(|| pop_local(ctx))
             .or_else(|| pop_injector(ctx))
     }
@@ -389,13 +391,19 @@ impl Worker {
     }
 
     fn run_task(&mut self, task: Runnable) {
+        self.stop_searching();
+        task.run();
+    }
+
+    /// Stops counting as a searcher; the last searcher to stop wakes a
+    /// parked worker so queued work is not stranded.
+    fn stop_searching(&mut self) {
         if self.searching {
             self.searching = false;
             if self.shared().idle.transition_from_searching() {
                 self.shared().notify_parked();
             }
         }
-        task.run();
     }
 
     /// Looks at the driver without blocking and wakes what completed.
@@ -449,13 +457,13 @@ impl Worker {
             }
             let queue = &shared.slots[victim].queue;
             let count = queue.len().div_ceil(2);
-            let Some(first) = queue.pop().ok() else {
+            let Some(first) = queue.pop() else {
                 continue;
             };
             for _ in 1..count {
-                let Ok(t) = queue.pop() else { break };
-                if let Err(e) = mine.push(t) {
-                    let _ = shared.injector.push(e.into_inner());
+                let Some(t) = queue.pop() else { break };
+                if let Err(t) = mine.push(t) {
+                    let _ = shared.injector.push(t);
                     break;
                 }
             }
@@ -501,7 +509,7 @@ impl Worker {
     pub(crate) fn drain(&mut self) {
         let slot = &self.ctx.shared.slots[self.ctx.index];
         drop(self.ctx.lifo.take());
-        while let Ok(r) = slot.queue.pop() {
+        while let Some(r) = slot.queue.pop() {
             drop(r);
         }
         slot.local.close();
