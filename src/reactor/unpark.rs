@@ -86,29 +86,41 @@ mod loom_tests {
     use loom::sync::Arc;
 
     /// A message published before `unpark` is seen by a driver that parks
-    /// concurrently: either the driver does not block, or the waker saw
-    /// PARKED (and writes the eventfd).
+    /// concurrently: either the driver saw the message, or it does not
+    /// block, or the waker saw PARKED (and writes the eventfd). The driver
+    /// checks for work first and then prepares to park, as `Driver::turn`
+    /// drains its inbox before `prepare_park`.
     #[test]
     fn no_lost_wakeup() {
         loom::model(|| {
-            let unparker = Arc::new(Unparker::new_for_model());
+            let unparker = Arc::new(Unparker::new().expect("eventfd"));
             let msg = Arc::new(AtomicBool::new(false));
             let (u2, m2) = (unparker.clone(), msg.clone());
             let waker = loom::thread::spawn(move || {
                 m2.store(true, Ordering::Release);
-                u2.state.swap(NOTIFIED, Ordering::AcqRel) == PARKED
+                u2.unpark();
             });
-            let blocks = unparker.prepare_park() && !msg.load(Ordering::Acquire);
-            let wrote_eventfd = waker.join().unwrap();
+            let saw_message = msg.load(Ordering::Acquire);
+            let blocks = !saw_message && unparker.prepare_park();
+            waker.join().unwrap();
             if blocks {
-                assert!(wrote_eventfd, "driver blocked and nobody wrote the eventfd");
+                assert!(
+                    eventfd_counter(&unparker) > 0,
+                    "driver blocked and nobody wrote the eventfd"
+                );
             }
         });
     }
 
-    impl Unparker {
-        fn new_for_model() -> Unparker {
-            Unparker::new().expect("eventfd")
+    /// Reads (and resets) the eventfd's counter; 0 if nothing was written.
+    fn eventfd_counter(unparker: &Unparker) -> u64 {
+        let mut n = 0u64;
+        // SAFETY: reads 8 bytes into a live u64 from our nonblocking eventfd.
+        let r = unsafe { libc::read(unparker.eventfd(), (&mut n as *mut u64).cast(), 8) };
+        if r == 8 {
+            n
+        } else {
+            0
         }
     }
 }
