@@ -8,8 +8,8 @@
 //! while it searched is never stranded (the producer saw a searcher and did
 //! not wake anyone).
 
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::Mutex;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::loom::sync::{Mutex, MutexGuard};
 
 const UNPARK_SHIFT: usize = 16;
 const SEARCH_MASK: usize = (1 << UNPARK_SHIFT) - 1;
@@ -34,8 +34,8 @@ impl Idle {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<usize>> {
-        self.sleepers.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> MutexGuard<'_, Vec<usize>> {
+        self.sleepers.lock()
     }
 
     fn should_wake(&self) -> bool {
@@ -120,7 +120,7 @@ impl Idle {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
@@ -138,3 +138,64 @@ mod tests {
         assert!(idle.transition_to_parked(0, true), "last searcher");
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom::sync::atomic::{fence, AtomicBool};
+    use crate::loom::sync::Arc;
+
+    /// The only worker parks while a task arrives: it sees the task, or
+    /// the producer wakes it. (The producer pushes, then fences and asks
+    /// for a worker to wake; the worker records itself parked, then fences
+    /// and checks the queues: the worker loop's order.)
+    #[test]
+    fn lone_worker_parking_is_not_stranded() {
+        loom::model(|| {
+            let idle = Arc::new(Idle::new(1));
+            let work = Arc::new(AtomicBool::new(false));
+            let (i2, w2) = (idle.clone(), work.clone());
+            let producer = loom::thread::spawn(move || {
+                w2.store(true, SeqCst);
+                fence(SeqCst);
+                i2.worker_to_notify()
+            });
+            idle.transition_to_parked(0, false);
+            fence(SeqCst);
+            let saw = work.load(SeqCst);
+            let notified = producer.join().unwrap();
+            assert!(saw || notified == Some(0), "a task arrived and nobody will run it");
+        });
+    }
+
+    /// The last searcher parks while a task arrives and the other worker is
+    /// asleep: the producer did not wake anyone (a searcher existed), so the
+    /// last searcher must see the task, or the producer saw no searcher and
+    /// woke a sleeper.
+    #[test]
+    fn last_searcher_parking_is_not_stranded() {
+        loom::model(|| {
+            let idle = Arc::new(Idle::new(2));
+            // Worker 1 sleeps; worker 0 was woken to search.
+            assert!(!idle.transition_to_parked(1, false));
+            assert!(idle.transition_to_searching());
+            let work = Arc::new(AtomicBool::new(false));
+            let (i2, w2) = (idle.clone(), work.clone());
+            let producer = loom::thread::spawn(move || {
+                w2.store(true, SeqCst);
+                fence(SeqCst);
+                i2.worker_to_notify()
+            });
+            let was_last = idle.transition_to_parked(0, true);
+            assert!(was_last);
+            fence(SeqCst);
+            let saw = work.load(SeqCst);
+            let notified = producer.join().unwrap();
+            assert!(
+                saw || notified.is_some(),
+                "a task arrived while the last searcher parked, and nobody will run it"
+            );
+        });
+    }
+}
+
