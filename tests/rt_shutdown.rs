@@ -320,3 +320,21 @@ fn runtime_new_and_builder_chain() {
         assert_eq!(zio::block_on(h).unwrap(), 3);
     });
 }
+
+/// A runtime dropped from inside one of its own tasks does not wait for
+/// its own thread (that would never end).
+#[test]
+fn runtime_dropped_inside_its_own_task_does_not_hang() {
+    watchdog("runtime_dropped_inside_its_own_task", || {
+        let rt = std::sync::Arc::new(std::sync::Mutex::new(Some(multi_rt(2))));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let handle = rt.lock().unwrap().as_ref().unwrap().handle().clone();
+        let rt2 = rt.clone();
+        drop(handle.spawn(async move {
+            let runtime = rt2.lock().unwrap().take();
+            drop(runtime);
+            tx.send(()).unwrap();
+        }));
+        rx.recv().unwrap();
+    });
+}

@@ -191,6 +191,11 @@ impl Runtime {
                 break;
             }
             for t in threads {
+                // Dropped from one of its own tasks: that thread cannot wait
+                // for itself; it finishes when the task returns.
+                if t.thread().id() == std::thread::current().id() {
+                    continue;
+                }
                 if wait_finished(&t, deadline) {
                     let _ = t.join();
                 }
