@@ -19,6 +19,7 @@
 //! Files (someone else's) use owned-buffer ops instead: they have no
 //! readiness.
 
+pub(crate) mod file;
 mod readiness;
 mod traits;
 

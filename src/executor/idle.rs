@@ -164,7 +164,10 @@ mod loom_tests {
             fence(SeqCst);
             let saw = work.load(SeqCst);
             let notified = producer.join().unwrap();
-            assert!(saw || notified == Some(0), "a task arrived and nobody will run it");
+            assert!(
+                saw || notified == Some(0),
+                "a task arrived and nobody will run it"
+            );
         });
     }
 
@@ -198,4 +201,3 @@ mod loom_tests {
         });
     }
 }
-

@@ -12,6 +12,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use super::file_blocking::kernel_position;
 use super::util::{blocking, check_offset};
 use super::{Metadata, OpenOptions};
+use crate::compat::file::FileCompat;
 use crate::io::{IoBuf, IoBufMut};
 use crate::reactor::ops::fs::{run, Close, Fsync, Ftruncate, ReadAt, Statx, WriteAt};
 use crate::reactor::SharedFd;
@@ -136,6 +137,9 @@ pub struct File {
     /// Not seekable (a FIFO, tty, ...): no cursor; reads and writes at the
     /// stream position.
     stream: bool,
+    /// State of the poll-based trait impls (`compat::file`): read-ahead
+    /// buffer and in-flight ops. Empty until those are used.
+    compat: FileCompat,
 }
 
 impl File {
@@ -146,6 +150,7 @@ impl File {
             pos: Mutex::new(0),
             append,
             stream,
+            compat: FileCompat::default(),
         }
     }
 
@@ -178,6 +183,20 @@ impl File {
     /// The cursor, for the blocking impls.
     pub(crate) fn lock_pos(&self) -> MutexGuard<'_, u64> {
         self.pos.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// For the poll-based trait impls in `compat`: the descriptor, the
+    /// cursor and their state, borrowed together.
+    pub(crate) fn compat_parts(&mut self) -> (&SharedFd, &mut u64, &mut FileCompat) {
+        let pos = self.pos.get_mut().unwrap_or_else(PoisonError::into_inner);
+        (&self.fd, pos, &mut self.compat)
+    }
+
+    /// The kernel's file position of `fd` (`lseek(fd, 0, SEEK_CUR)`): after
+    /// a write at the file position of an `O_APPEND` file, the end of that
+    /// write.
+    pub(crate) fn kernel_position_of(fd: &SharedFd) -> io::Result<u64> {
+        kernel_position(fd.as_raw_fd())
     }
 
     fn cursor(&mut self) -> &mut u64 {
@@ -854,6 +873,7 @@ impl File {
             pos: Mutex::new(pos),
             append: self.append,
             stream: self.stream,
+            compat: FileCompat::default(),
         })
     }
 
@@ -924,6 +944,7 @@ impl File {
             pos: Mutex::new(pos),
             append,
             stream,
+            compat: FileCompat::default(),
         }
     }
 }
