@@ -433,6 +433,14 @@ impl Worker {
             if let Some(t) = self.steal_once(&shared) {
                 return Some(t);
             }
+            // This worker's own completions come first: with DEFER_TASKRUN
+            // they are posted only when it enters the kernel, so a spin that
+            // ignored them would add its whole length to every round trip.
+            // Cheap when nothing is pending (no syscall).
+            self.maintenance();
+            if self.has_own_work() {
+                return None;
+            }
             for _ in 0..64 {
                 std::hint::spin_loop();
             }
