@@ -18,6 +18,10 @@ pub struct Config {
     pub rounds: usize,
     /// Run only workloads whose name contains this.
     pub filter: Option<String>,
+    /// This process is the epoll child (`--epoll-child`): it runs only the
+    /// I/O workloads, with zio forced onto epoll, and prints its rows for
+    /// the parent (see `main`).
+    pub epoll_child: bool,
 }
 
 impl Config {
@@ -29,6 +33,7 @@ impl Config {
             warmup,
             rounds,
             filter,
+            epoll_child: false,
         }
     }
 
@@ -40,6 +45,17 @@ impl Config {
             full
         }
     }
+}
+
+/// What the throughput table shows for a workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Throughput {
+    /// Nothing (not an I/O workload).
+    None,
+    /// Operations per second, as messages/s.
+    Messages,
+    /// Bytes per second (GB/s); each operation moves this many bytes.
+    Bytes(u64),
 }
 
 /// A benchmark workload, written once for every [`Rt`].
@@ -54,6 +70,17 @@ pub trait Workload {
     /// The value `body` must return: a workload that computed anything
     /// else panics the run (the smoke test relies on this).
     fn expected(&self) -> u64;
+
+    /// What the throughput table shows (nothing by default).
+    fn throughput(&self) -> Throughput {
+        Throughput::None
+    }
+
+    /// Whether this is an I/O workload: its rows name zio's backend, and it
+    /// runs again with zio on epoll (in a child process, see `main`).
+    fn io(&self) -> bool {
+        false
+    }
 
     /// One iteration. The harness spawns it as a task (so it runs on a
     /// worker) and times it from `block_on` entry to exit.
@@ -123,6 +150,17 @@ impl Runtimes {
             tokio_current: Tokio::new(Flavor::CurrentThread),
         }
     }
+
+    /// The backend of zio's runtimes (both flavors; panics if they differ).
+    pub fn zio_backend(&self) -> zio::runtime::IoBackend {
+        let b = self.zio_multi.io_backend();
+        assert_eq!(
+            b,
+            self.zio_current.io_backend(),
+            "zio's two runtimes chose different backends"
+        );
+        b
+    }
 }
 
 /// Runs the selected workloads and collects their rows.
@@ -144,6 +182,11 @@ impl Harness {
         }
     }
 
+    /// The backend zio's runtimes do I/O through.
+    pub fn zio_backend(&self) -> zio::runtime::IoBackend {
+        self.rts.zio_backend()
+    }
+
     /// Whether the filter selects a workload named `name`.
     pub fn selected(&self, name: &str) -> bool {
         self.cfg.filter.as_deref().is_none_or(|f| name.contains(f))
@@ -153,21 +196,32 @@ impl Harness {
     /// tokio current; one row each.
     pub fn bench<W: Workload>(&mut self, w: W) {
         let name = w.name();
-        if !self.selected(&name) {
+        if !self.selected(&name) || (self.cfg.epoll_child && !w.io()) {
             return;
         }
         eprintln!("running {name}");
         let rts = &self.rts;
         let multi = compare(&self.cfg, &rts.zio_multi, &rts.tokio_multi, &w);
         let current = compare(&self.cfg, &rts.zio_current, &rts.tokio_current, &w);
+        // I/O rows say which zio ran them: "zio" on its default backend,
+        // "zio-epoll" in the epoll child; and the backend it really got.
+        let tag = w.io().then(|| {
+            let label = if self.cfg.epoll_child {
+                "zio-epoll"
+            } else {
+                "zio"
+            };
+            format!(" · {label} [{}]", rts.zio_backend())
+        });
         for (flavor, (zio, tokio)) in [
             (Flavor::MultiThread, multi),
             (Flavor::CurrentThread, current),
         ] {
             self.rows.push(Row {
                 workload: name.clone(),
-                flavor: flavor.label(),
+                flavor: format!("{}{}", flavor.label(), tag.as_deref().unwrap_or("")),
                 ops: w.ops(),
+                throughput: w.throughput(),
                 zio,
                 tokio,
             });

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::harness::Config;
+use crate::harness::{Config, Throughput};
 
 /// One workload on one flavor: every timed round of both runtimes.
 #[derive(Debug)]
@@ -16,10 +16,68 @@ pub struct Row {
     pub flavor: String,
     /// Operations per iteration.
     pub ops: u64,
+    /// What the throughput table shows for this row.
+    pub throughput: Throughput,
     /// zio's time per round.
     pub zio: Vec<Duration>,
     /// tokio's time per round (same round index as `zio`).
     pub tokio: Vec<Duration>,
+}
+
+/// Marks a row line on the epoll child's stdout.
+const ROW_TAG: &str = "VS_TOKIO_ROW";
+
+impl Row {
+    /// The row as one tab-separated line (the epoll child's output).
+    pub fn to_line(&self) -> String {
+        let ns = |xs: &[Duration]| {
+            xs.iter()
+                .map(|d| d.as_nanos().to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let tp = match self.throughput {
+            Throughput::None => "-".to_string(),
+            Throughput::Messages => "msg".to_string(),
+            Throughput::Bytes(b) => b.to_string(),
+        };
+        format!(
+            "{ROW_TAG}\t{}\t{}\t{}\t{tp}\t{}\t{}",
+            self.workload,
+            self.flavor,
+            self.ops,
+            ns(&self.zio),
+            ns(&self.tokio)
+        )
+    }
+
+    /// Parses a [`Row::to_line`] line; `None` for any other line.
+    pub fn from_line(line: &str) -> Option<Row> {
+        let mut f = line.split('\t');
+        if f.next()? != ROW_TAG {
+            return None;
+        }
+        let (workload, flavor) = (f.next()?.to_string(), f.next()?.to_string());
+        let ops = f.next()?.parse().ok()?;
+        let throughput = match f.next()? {
+            "-" => Throughput::None,
+            "msg" => Throughput::Messages,
+            b => Throughput::Bytes(b.parse().ok()?),
+        };
+        let durations = |s: &str| -> Option<Vec<Duration>> {
+            s.split(',')
+                .map(|n| n.parse().ok().map(Duration::from_nanos))
+                .collect()
+        };
+        Some(Row {
+            workload,
+            flavor,
+            ops,
+            throughput,
+            zio: durations(f.next()?)?,
+            tokio: durations(f.next()?)?,
+        })
+    }
 }
 
 /// Order statistics of a sample.
@@ -193,10 +251,91 @@ pub struct RawBaseline {
     pub workload: &'static str,
 }
 
-/// The whole markdown report; `machine` is [`machine`]'s header.
-pub fn render(cfg: &Config, machine: &str, rows: &[Row], raw: Option<&RawBaseline>) -> String {
+/// Operations per second, or bytes per second, of `ops` operations in `secs`.
+fn rate(tp: Throughput, ops: u64, secs: f64) -> String {
+    let per_s = ops as f64 / secs;
+    match tp {
+        Throughput::None => String::new(),
+        Throughput::Messages if per_s >= 1e6 => format!("{:.2} M msg/s", per_s / 1e6),
+        Throughput::Messages => format!("{:.0} k msg/s", per_s / 1e3),
+        Throughput::Bytes(b) => format!("{:.2} GB/s", per_s * b as f64 / 1e9),
+    }
+}
+
+/// The throughput table of the I/O rows (median round of each runtime).
+fn throughput_table(rows: &[Row]) -> String {
+    let mut s = String::from(
+        "| workload | flavor · zio [backend] | zio | tokio | ratio zio/tokio |\n|---|---|---:|---:|---:|\n",
+    );
+    for r in rows.iter().filter(|r| r.throughput != Throughput::None) {
+        let (z, t) = (Stats::of_durations(&r.zio), Stats::of_durations(&r.tokio));
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | **{:.2}×** |",
+            r.workload,
+            r.flavor,
+            rate(r.throughput, r.ops, z.median),
+            rate(r.throughput, r.ops, t.median),
+            ratios(r).median,
+        );
+    }
+    s
+}
+
+/// The raw io_uring baseline of the random-read workload.
+#[derive(Debug)]
+pub struct RawIoBaseline {
+    /// Time per round.
+    pub rounds: Vec<Duration>,
+    /// 4 KiB reads per round.
+    pub reads: u64,
+    /// Queue depth.
+    pub depth: usize,
+    /// Name prefix of the runtime rows it compares with.
+    pub workload: &'static str,
+}
+
+/// Random 4 KiB reads: raw io_uring, then each runtime as a share of it.
+fn raw_io_table(rows: &[Row], raw: &RawIoBaseline) -> String {
+    let gbps = |ops: u64, secs: f64| ops as f64 * 4096.0 / secs / 1e9;
+    let raw_gbps = gbps(raw.reads, Stats::of_durations(&raw.rounds).median);
+    let mut s = String::from(
+        "| runtime | flavor · zio [backend] | GB/s | % of raw io_uring |\n|---|---|---:|---:|\n",
+    );
+    let _ = writeln!(
+        s,
+        "| raw io_uring (physical limit) | 1 thread, qd{}, no runtime | {raw_gbps:.2} | 100% |",
+        raw.depth
+    );
+    for r in rows.iter().filter(|r| r.workload.starts_with(raw.workload)) {
+        for (name, xs) in [("zio", &r.zio), ("tokio", &r.tokio)] {
+            let g = gbps(r.ops, Stats::of_durations(xs).median);
+            let _ = writeln!(
+                s,
+                "| {name} | {} | {g:.2} | {:.0}% |",
+                r.flavor,
+                100.0 * g / raw_gbps
+            );
+        }
+    }
+    s
+}
+
+/// The whole markdown report; `machine` is [`machine`]'s header, `notes`
+/// extra header lines.
+pub fn render(
+    cfg: &Config,
+    machine: &str,
+    notes: &[String],
+    rows: &[Row],
+    raw: Option<&RawBaseline>,
+    raw_io: Option<&RawIoBaseline>,
+) -> String {
     let mut s = String::from("# vs_tokio: zio vs tokio\n\n");
     s += machine;
+    for n in notes {
+        let _ = writeln!(s, "- {n}");
+    }
     let _ = writeln!(
         s,
         "- mode: {} ({} warmup + {} timed rounds per runtime, interleaved, order alternating)\n",
@@ -210,6 +349,14 @@ pub fn render(cfg: &Config, machine: &str, rows: &[Row], raw: Option<&RawBaselin
     if let Some(raw) = raw {
         s += "\n## spawn+join cost vs raw async-task (target: zio ≤ 3×)\n\n";
         s += &spawn_cost(rows, raw.workload, &raw.rounds, raw.tasks);
+    }
+    if rows.iter().any(|r| r.throughput != Throughput::None) {
+        s += "\n## I/O throughput (median round; ratio as above)\n\n";
+        s += &throughput_table(rows);
+    }
+    if let Some(raw_io) = raw_io {
+        s += "\n## random 4 KiB reads vs raw io_uring (targets: zio ≥ 70% of raw, ≥ 10× tokio::fs)\n\n";
+        s += &raw_io_table(rows, raw_io);
     }
     s
 }

@@ -7,6 +7,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::io::IoRt;
+
 /// Worker threads of the multi-thread flavors.
 pub const WORKERS: usize = 2;
 
@@ -32,7 +34,9 @@ impl Flavor {
 /// What a workload may use of a runtime. Workloads are generic over it, so
 /// zio and tokio run the same code. Task-side operations are associated
 /// functions: like `tokio::spawn`, they find the runtime from the context.
-pub trait Rt {
+/// The I/O operations (TCP, files) are in the supertrait [`IoRt`], whose
+/// impls differ because the two crates' I/O APIs do.
+pub trait Rt: IoRt + 'static {
     /// The handle returned by [`Rt::spawn`]; resolves to the task's output
     /// (a task that panicked or was cancelled panics the joiner).
     type Join<T: Send + 'static>: Future<Output = T> + Send + Unpin + 'static;
@@ -164,3 +168,10 @@ runtime_impl!(
     Tokio,
     tokio
 );
+
+impl Zio {
+    /// The kernel interface this zio runtime does its I/O through.
+    pub fn io_backend(&self) -> zio::runtime::IoBackend {
+        self.rt.handle().io_backend()
+    }
+}

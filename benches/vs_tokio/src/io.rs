@@ -1,0 +1,197 @@
+//! The I/O half of the runtime trait: the few TCP and file operations the
+//! `echo` and `files` workloads need, in one owned-buffer shape for both
+//! runtimes. zio's impl is its native owned-buffer API; tokio's wraps
+//! `AsyncReadExt` / `AsyncWriteExt` on the same `Vec` (reading into its
+//! spare capacity, so neither side zeroes the buffer).
+//!
+//! I/O errors panic: a failed operation fails the benchmark.
+
+use std::future::Future;
+use std::io::SeekFrom;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+
+use crate::rt::{Tokio, Zio};
+
+/// TCP and file operations, implemented for zio and for tokio. (zio's
+/// types also implement tokio's I/O traits, so its native methods are
+/// called by path below: `AsyncReadExt` is in scope for tokio's impl.)
+pub trait IoRt {
+    /// A TCP listener.
+    type Listener: Send + Sync + 'static;
+    /// A connected TCP stream.
+    type Stream: Send + 'static;
+    /// A file handle one task reads through with [`IoRt::read_at`].
+    type File: Send + 'static;
+
+    /// Binds a listener on `127.0.0.1`, on a port the kernel picks.
+    fn bind_loopback() -> impl Future<Output = (Self::Listener, SocketAddr)> + Send;
+
+    /// Accepts one connection (`TCP_NODELAY` set).
+    fn accept(l: &Self::Listener) -> impl Future<Output = Self::Stream> + Send;
+
+    /// Connects to `addr` (`TCP_NODELAY` set).
+    fn connect(addr: SocketAddr) -> impl Future<Output = Self::Stream> + Send;
+
+    /// One read into `buf` (cleared first), up to its capacity; returns it
+    /// holding the bytes read (empty at end of stream).
+    fn read(s: &mut Self::Stream, buf: Vec<u8>) -> impl Future<Output = Vec<u8>> + Send;
+
+    /// Reads until `buf` (cleared first) is full to its capacity.
+    fn read_exact(s: &mut Self::Stream, buf: Vec<u8>) -> impl Future<Output = Vec<u8>> + Send;
+
+    /// Writes all of `buf`, and gives it back.
+    fn write_all(s: &mut Self::Stream, buf: Vec<u8>) -> impl Future<Output = Vec<u8>> + Send;
+
+    /// `n` handles to the file at `path`, one per reading task. zio opens
+    /// it once and shares it (positioned reads need no cursor); tokio opens
+    /// it `n` times, as its `File` reads through one cursor, one operation
+    /// at a time.
+    fn open_files(path: PathBuf, n: usize) -> impl Future<Output = Vec<Self::File>> + Send;
+
+    /// Reads `buf.capacity()` bytes at offset `pos` into `buf` (cleared
+    /// first). zio: one `read_at`; tokio: `seek` + `read_exact`.
+    fn read_at(f: &mut Self::File, buf: Vec<u8>, pos: u64) -> impl Future<Output = Vec<u8>> + Send;
+}
+
+/// `127.0.0.1:0`.
+fn loopback() -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
+}
+
+impl IoRt for Zio {
+    type Listener = zio::net::TcpListener;
+    type Stream = zio::net::TcpStream;
+    type File = Arc<zio::fs::File>;
+
+    async fn bind_loopback() -> (Self::Listener, SocketAddr) {
+        let l = zio::net::TcpListener::bind(loopback())
+            .await
+            .expect("zio bind");
+        let addr = l.local_addr().expect("zio local_addr");
+        (l, addr)
+    }
+
+    async fn accept(l: &Self::Listener) -> Self::Stream {
+        let (s, _) = l.accept().await.expect("zio accept");
+        s.set_nodelay(true).expect("zio nodelay");
+        s
+    }
+
+    async fn connect(addr: SocketAddr) -> Self::Stream {
+        let s = zio::net::TcpStream::connect(addr)
+            .await
+            .expect("zio connect");
+        s.set_nodelay(true).expect("zio nodelay");
+        s
+    }
+
+    async fn read(s: &mut Self::Stream, mut buf: Vec<u8>) -> Vec<u8> {
+        buf.clear();
+        let (r, buf) = zio::net::TcpStream::read(s, buf).await;
+        let n = r.expect("zio read");
+        assert_eq!(buf.len(), n, "zio read: length is not the count read");
+        buf
+    }
+
+    async fn read_exact(s: &mut Self::Stream, mut buf: Vec<u8>) -> Vec<u8> {
+        buf.clear();
+        let (r, buf) = zio::net::TcpStream::read_exact(s, buf).await;
+        r.expect("zio read_exact");
+        buf
+    }
+
+    async fn write_all(s: &mut Self::Stream, buf: Vec<u8>) -> Vec<u8> {
+        let (r, buf) = zio::net::TcpStream::write_all(s, buf).await;
+        r.expect("zio write_all");
+        buf
+    }
+
+    async fn open_files(path: PathBuf, n: usize) -> Vec<Self::File> {
+        let f = Arc::new(zio::fs::File::open(&path).await.expect("zio open"));
+        vec![f; n]
+    }
+
+    async fn read_at(f: &mut Self::File, mut buf: Vec<u8>, pos: u64) -> Vec<u8> {
+        buf.clear();
+        let want = buf.capacity();
+        let (r, buf) = zio::fs::File::read_at(f, buf, pos).await;
+        let n = r.expect("zio read_at");
+        assert_eq!(n, want, "zio read_at: short read at {pos}");
+        buf
+    }
+}
+
+impl IoRt for Tokio {
+    type Listener = tokio::net::TcpListener;
+    type Stream = tokio::net::TcpStream;
+    type File = tokio::fs::File;
+
+    async fn bind_loopback() -> (Self::Listener, SocketAddr) {
+        let l = tokio::net::TcpListener::bind(loopback())
+            .await
+            .expect("tokio bind");
+        let addr = l.local_addr().expect("tokio local_addr");
+        (l, addr)
+    }
+
+    async fn accept(l: &Self::Listener) -> Self::Stream {
+        let (s, _) = l.accept().await.expect("tokio accept");
+        s.set_nodelay(true).expect("tokio nodelay");
+        s
+    }
+
+    async fn connect(addr: SocketAddr) -> Self::Stream {
+        let s = tokio::net::TcpStream::connect(addr)
+            .await
+            .expect("tokio connect");
+        s.set_nodelay(true).expect("tokio nodelay");
+        s
+    }
+
+    async fn read(s: &mut Self::Stream, mut buf: Vec<u8>) -> Vec<u8> {
+        buf.clear();
+        // `read_buf` fills the spare capacity (no zeroing, like zio).
+        s.read_buf(&mut buf).await.expect("tokio read");
+        buf
+    }
+
+    async fn read_exact(s: &mut Self::Stream, mut buf: Vec<u8>) -> Vec<u8> {
+        buf.clear();
+        let cap = buf.capacity();
+        while buf.len() < cap {
+            let n = s.read_buf(&mut buf).await.expect("tokio read");
+            assert_ne!(n, 0, "tokio read_exact: unexpected end of stream");
+        }
+        buf
+    }
+
+    async fn write_all(s: &mut Self::Stream, buf: Vec<u8>) -> Vec<u8> {
+        s.write_all(&buf).await.expect("tokio write_all");
+        buf
+    }
+
+    async fn open_files(path: PathBuf, n: usize) -> Vec<Self::File> {
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            v.push(tokio::fs::File::open(&path).await.expect("tokio open"));
+        }
+        v
+    }
+
+    async fn read_at(f: &mut Self::File, mut buf: Vec<u8>, pos: u64) -> Vec<u8> {
+        buf.clear();
+        let cap = buf.capacity();
+        f.seek(SeekFrom::Start(pos)).await.expect("tokio seek");
+        // tokio's `read_exact` wants an initialized slice: read into the
+        // spare capacity instead, as `read_exact` would, without zeroing.
+        while buf.len() < cap {
+            let n = f.read_buf(&mut buf).await.expect("tokio read");
+            assert_ne!(n, 0, "tokio read_at: unexpected end of file at {pos}");
+        }
+        buf
+    }
+}
