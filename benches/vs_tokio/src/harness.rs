@@ -2,6 +2,7 @@
 //! zio and tokio interleaved (A B B A …) and records every round.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::report::Row;
@@ -161,6 +162,14 @@ impl Runtimes {
         );
         b
     }
+
+    /// zio and tokio of one flavor.
+    pub fn pair(&self, flavor: Flavor) -> (&Zio, &Tokio) {
+        match flavor {
+            Flavor::MultiThread => (&self.zio_multi, &self.tokio_multi),
+            Flavor::CurrentThread => (&self.zio_current, &self.tokio_current),
+        }
+    }
 }
 
 /// Runs the selected workloads and collects their rows.
@@ -168,7 +177,7 @@ impl Runtimes {
 pub struct Harness {
     /// Rounds, sizes and filter.
     pub cfg: Config,
-    rts: Runtimes,
+    rts: Arc<Runtimes>,
     rows: Vec<Row>,
 }
 
@@ -177,7 +186,7 @@ impl Harness {
     pub fn new(cfg: Config) -> Harness {
         Harness {
             cfg,
-            rts: Runtimes::new(),
+            rts: Arc::new(Runtimes::new()),
             rows: Vec::new(),
         }
     }
@@ -226,6 +235,17 @@ impl Harness {
                 tokio,
             });
         }
+    }
+
+    /// The runtimes, shared: for families that run their own contenders
+    /// (see `sync`) while recording rows with [`Harness::push_row`].
+    pub fn runtimes_arc(&self) -> Arc<Runtimes> {
+        Arc::clone(&self.rts)
+    }
+
+    /// Records a row measured outside [`Harness::bench`].
+    pub fn push_row(&mut self, row: Row) {
+        self.rows.push(row);
     }
 
     /// The rows recorded so far.

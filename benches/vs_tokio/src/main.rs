@@ -24,6 +24,7 @@ mod raw;
 mod report;
 mod rt;
 mod sched;
+mod sync;
 mod timers;
 mod uring_raw;
 
@@ -132,6 +133,7 @@ fn main() {
     }
     sched::register(&mut h);
     timers::register(&mut h);
+    let sync_rows = sync::register(&mut h);
     echo::register(&mut h);
     let file = files::register(&mut h);
 
@@ -202,7 +204,10 @@ fn main() {
             std::env::temp_dir().display()
         ));
     }
-    let md = report::render(&cfg, &machine, &notes, &rows, raw.as_ref(), raw_io.as_ref());
+    let mut md = report::render(&cfg, &machine, &notes, &rows, raw.as_ref(), raw_io.as_ref());
+    if !sync_rows.is_empty() {
+        md += &sync::section(&sync_rows);
+    }
     println!("{md}");
     let path = report_path();
     std::fs::create_dir_all(path.parent().expect("report dir")).expect("create report dir");
