@@ -4,6 +4,9 @@
 //! cancel safety of a pending `poll_read`; write errors reported by the
 //! write that caused them.
 
+mod common;
+use common::tcp_pair;
+
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -15,19 +18,10 @@ fn rt() -> zio::runtime::Runtime {
     zio::runtime::Runtime::new().unwrap()
 }
 
-async fn pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
-}
-
 #[test]
 fn framed_lines_codec() {
     rt().block_on(async {
-        let (client, server) = pair().await;
+        let (client, server) = tcp_pair().await;
         let echo = zio::spawn(async move {
             let mut framed = Framed::new(server, LinesCodec::new());
             while let Some(line) = framed.next().await {
@@ -49,7 +43,7 @@ fn framed_lines_codec() {
 fn tokio_io_copy_through_split_halves() {
     const LEN: usize = 4 << 20;
     rt().block_on(async {
-        let (mut client, server) = pair().await;
+        let (mut client, server) = tcp_pair().await;
         let echo = zio::spawn(async move {
             let (mut r, mut w) = server.into_split();
             let n = tokio::io::copy(&mut r, &mut w).await.unwrap();
@@ -105,7 +99,7 @@ fn futures_io_copy() {
 #[test]
 fn dropped_pending_poll_read_loses_no_bytes() {
     rt().block_on(async {
-        let (mut client, mut server) = pair().await;
+        let (mut client, mut server) = tcp_pair().await;
         let mut buf = [0u8; 16];
         for _ in 0..10 {
             let r = zio::time::timeout(
@@ -129,7 +123,7 @@ fn dropped_pending_poll_read_loses_no_bytes() {
 #[test]
 fn write_error_comes_from_the_failing_write() {
     rt().block_on(async {
-        let (mut client, server) = pair().await;
+        let (mut client, server) = tcp_pair().await;
         server.set_linger(Some(Duration::ZERO)).unwrap();
         drop(server);
         zio::time::sleep(Duration::from_millis(20)).await;
@@ -196,7 +190,7 @@ fn tokio_runtime_drives_compat_traits() {
         .build()
         .unwrap()
         .block_on(async {
-            let (mut client, server) = pair().await;
+            let (mut client, server) = tcp_pair().await;
             let echo = tokio::spawn(async move {
                 let (mut r, mut w) = server.into_split();
                 tokio::io::copy(&mut r, &mut w).await.unwrap()

@@ -5,6 +5,9 @@
 //! Written for every backend: nothing here depends on io_uring, so the
 //! suite also runs under `ZIO_BACKEND=epoll`.
 
+mod common;
+use common::tcp_pair;
+
 use std::io::{self, Read};
 use std::net::Shutdown;
 use std::time::Duration;
@@ -14,15 +17,6 @@ use zio::net::{TcpListener, TcpStream};
 
 fn rt() -> zio::runtime::Runtime {
     zio::runtime::Runtime::new().unwrap()
-}
-
-async fn pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
 }
 
 #[test]
@@ -83,7 +77,7 @@ fn bulk_transfer_with_checksum() {
     };
     const CHUNK: usize = 256 << 10;
     rt().block_on(async {
-        let (client, server) = pair().await;
+        let (client, server) = tcp_pair().await;
         let writer = zio::spawn(async move {
             let mut rng = <rand::rngs::SmallRng as rand::SeedableRng>::seed_from_u64(7);
             let mut hasher = crc32fast::Hasher::new();
@@ -122,7 +116,7 @@ fn bulk_transfer_with_checksum() {
 #[test]
 fn half_close() {
     rt().block_on(async {
-        let (client, server) = pair().await;
+        let (client, server) = tcp_pair().await;
         client.write_all(b"request".to_vec()).await.0.unwrap();
         client.shutdown(Shutdown::Write).unwrap();
         // The server reads to EOF, then still answers on its write side.
@@ -148,14 +142,14 @@ fn half_close() {
 #[test]
 fn peer_reset_is_an_error_not_a_panic() {
     rt().block_on(async {
-        let (client, server) = pair().await;
+        let (client, server) = tcp_pair().await;
         server.set_linger(Some(Duration::ZERO)).unwrap();
         drop(server);
         zio::time::sleep(Duration::from_millis(20)).await;
         let (n, _) = client.read(Vec::with_capacity(16)).await;
         assert_eq!(n.unwrap_err().kind(), io::ErrorKind::ConnectionReset);
 
-        let (client, server) = pair().await;
+        let (client, server) = tcp_pair().await;
         server.set_linger(Some(Duration::ZERO)).unwrap();
         drop(server);
         zio::time::sleep(Duration::from_millis(20)).await;
@@ -195,7 +189,7 @@ fn connect_to_closed_port_is_refused() {
 fn tiny_send_buffer_write_all_loses_nothing() {
     const LEN: usize = 4 << 20;
     rt().block_on(async {
-        let (client, server) = pair().await;
+        let (client, server) = tcp_pair().await;
         socket2::SockRef::from(&client)
             .set_send_buffer_size(4096)
             .unwrap();
@@ -215,7 +209,7 @@ fn tiny_send_buffer_write_all_loses_nothing() {
 #[test]
 fn peer_that_stops_reading_times_out_cleanly() {
     rt().block_on(async {
-        let (client, _server) = pair().await;
+        let (client, _server) = tcp_pair().await;
         let res = zio::time::timeout(
             Duration::from_millis(200),
             client.write_all(vec![0u8; 64 << 20]),
@@ -280,7 +274,7 @@ fn dropping_stream_with_cancelled_recv_sends_fin() {
 #[test]
 fn readv_writev_and_split_halves() {
     rt().block_on(async {
-        let (client, server) = pair().await;
+        let (client, server) = tcp_pair().await;
         let (r, _) = client.writev(vec![b"abc".to_vec(), b"defg".to_vec()]).await;
         assert_eq!(r.unwrap(), 7);
         let (r, bufs) = server

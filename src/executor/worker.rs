@@ -386,10 +386,6 @@ impl Worker {
             .or_else(|| pop_injector(ctx))
     }
 
-    fn pop_injector(&self) -> Option<Runnable> {
-        pop_injector(&self.ctx)
-    }
-
     fn run_task(&mut self, task: Runnable) {
         self.stop_searching();
         task.run();
@@ -416,7 +412,7 @@ impl Worker {
     /// Steals from the injector and other workers, spinning a little before
     /// giving up.
     fn search(&mut self) -> Option<Runnable> {
-        if let Some(t) = self.pop_injector() {
+        if let Some(t) = pop_injector(&self.ctx) {
             return Some(t);
         }
         let shared = self.ctx.shared.clone();
@@ -449,7 +445,7 @@ impl Worker {
     }
 
     fn steal_once(&mut self, shared: &Arc<Shared>) -> Option<Runnable> {
-        if let Some(t) = self.pop_injector() {
+        if let Some(t) = pop_injector(&self.ctx) {
             return Some(t);
         }
         let n = shared.slots.len();

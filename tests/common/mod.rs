@@ -33,6 +33,16 @@ pub fn watchdog<T: Send + 'static>(
     watchdog_for(name, std::time::Duration::from_secs(60), f)
 }
 
+/// A connected loopback TCP pair: `(client, server)`.
+pub async fn tcp_pair() -> (zio::net::TcpStream, zio::net::TcpStream) {
+    let listener = zio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = zio::net::TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    (client, server)
+}
+
 pub fn current_rt() -> zio::runtime::Runtime {
     zio::runtime::Builder::new_current_thread()
         .enable_all()

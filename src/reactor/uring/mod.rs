@@ -30,6 +30,10 @@ pub(crate) struct Uring {
     ext_arg: bool,
     /// A timeout SQE armed for a wait is still in the kernel.
     timeout_armed: bool,
+    /// The duration that SQE points at. The kernel copies it when it
+    /// prepares the SQE, during the submit of the same `enter`; kept here
+    /// so it is alive then.
+    wait_ts: Box<Timespec>,
     /// The read of the driver's eventfd is in the kernel.
     eventfd_armed: bool,
     /// Where that read lands; heap-allocated so it stays put.
@@ -63,6 +67,7 @@ impl Uring {
             ring,
             ext_arg,
             timeout_armed: false,
+            wait_ts: Box::new(Timespec::new()),
             eventfd_armed: false,
             eventfd_buf: Box::new(0),
         })
@@ -199,27 +204,12 @@ impl Uring {
                 .user_data(IGNORE_USER_DATA);
             self.push(&remove, out);
         }
-        // The kernel copies the timespec while it prepares the SQE, which
-        // happens during the submit in `enter`, while `ts` is alive.
-        let ts = Timespec::from(timeout);
-        let entry = opcode::Timeout::new(&ts)
+        // Submitted by the caller, `enter`, together with its wait.
+        *self.wait_ts = Timespec::from(timeout);
+        let entry = opcode::Timeout::new(&*self.wait_ts)
             .build()
             .user_data(WAIT_TIMEOUT_USER_DATA);
         self.push(&entry, out);
         self.timeout_armed = true;
-        self.submit_now(out);
-    }
-
-    /// Hands queued SQEs to the kernel without waiting.
-    fn submit_now(&mut self, out: &mut Vec<Cqe>) {
-        while let Err(e) = self.ring.submit() {
-            match e.raw_os_error() {
-                Some(libc::EINTR | libc::EBUSY | libc::EAGAIN | libc::ENOMEM) => self.reap(out),
-                _ => {
-                    tracing::error!("io_uring_enter failed: {e}");
-                    return;
-                }
-            }
-        }
     }
 }
