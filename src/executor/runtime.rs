@@ -245,12 +245,38 @@ fn shut_down_driver(driver: Option<Driver>) {
     }
 }
 
-/// Runs a stand-in worker on spare slot `index` until it is retired and
-/// has nothing left in flight (or the runtime shuts down).
-pub(crate) fn run_standin(shared: Arc<Shared>, index: usize) {
+/// Runs the runtime's thread hooks around `body`.
+fn with_thread_hooks(shared: &Shared, body: impl FnOnce()) {
     if let Some(f) = &shared.config.on_thread_start {
         f();
     }
+    body();
+    if let Some(f) = &shared.config.on_thread_stop {
+        f();
+    }
+}
+
+/// Drives slot `index` with `driver` on the calling thread, with the
+/// runtime entered, until the runtime shuts down (or a stand-in retires);
+/// then runs `after` (drain or hand off the worker, put the driver away),
+/// still with the runtime entered.
+fn drive_slot(shared: &Arc<Shared>, index: usize, driver: Driver, after: impl FnOnce(&mut Worker)) {
+    reactor::install(driver);
+    let _enter = context::enter(Handle {
+        shared: shared.clone(),
+    });
+    let mut worker = Worker::new(shared.clone(), index);
+    worker.run_until::<std::future::Pending<()>>(None);
+    after(&mut worker);
+}
+
+/// Runs a stand-in worker on spare slot `index` until it is retired and
+/// has nothing left in flight (or the runtime shuts down).
+pub(crate) fn run_standin(shared: Arc<Shared>, index: usize) {
+    with_thread_hooks(&shared, || standin_body(&shared, index));
+}
+
+fn standin_body(shared: &Arc<Shared>, index: usize) {
     let slot = &shared.slots[index];
     let spare = slot.spare.as_ref().expect("stand-ins run spare slots");
     let parked = spare
@@ -263,13 +289,7 @@ pub(crate) fn run_standin(shared: Arc<Shared>, index: usize) {
         None => Driver::new(slot.driver.clone(), &shared.config.ring, false),
     };
     match driver {
-        Ok(driver) => {
-            reactor::install(driver);
-            let _enter = context::enter(Handle {
-                shared: shared.clone(),
-            });
-            let mut worker = Worker::new(shared.clone(), index);
-            worker.run_until::<std::future::Pending<()>>(None);
+        Ok(driver) => drive_slot(shared, index, driver, |worker| {
             if shared.is_shutdown() {
                 worker.drain();
                 shut_down_driver(reactor::uninstall());
@@ -278,14 +298,11 @@ pub(crate) fn run_standin(shared: Arc<Shared>, index: usize) {
                 let driver = reactor::uninstall();
                 *spare.driver.lock().unwrap_or_else(|e| e.into_inner()) = driver;
             }
-        }
+        }),
         Err(e) => tracing::warn!("zio: a stand-in worker cannot start its driver: {e}"),
     }
     shared.idle.leave();
     spare.state.store(SPARE_VACANT, Ordering::Release);
-    if let Some(f) = &shared.config.on_thread_stop {
-        f();
-    }
 }
 
 /// Waits until `t` finished or `deadline` passed; true if finished.
@@ -668,16 +685,7 @@ fn start_workers(rt: &Runtime) -> io::Result<()> {
     for index in 0..shared.workers {
         let handle = rt.handle.clone();
         let ready = ready_tx.clone();
-        let mut builder = std::thread::Builder::new().name((shared.config.thread_name)());
-        if let Some(size) = shared.config.stack_size {
-            builder = builder.stack_size(size);
-        }
-        let thread = builder.spawn(move || run_worker(handle, index, ready))?;
-        shared
-            .threads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(thread);
+        shared.spawn_thread(move || run_worker(handle, index, ready))?;
     }
     drop(ready_tx);
     for _ in 0..shared.workers {
@@ -691,31 +699,22 @@ fn start_workers(rt: &Runtime) -> io::Result<()> {
 }
 
 fn run_worker(handle: Handle, index: usize, ready: mpsc::Sender<io::Result<()>>) {
-    let shared = handle.shared.clone();
-    if let Some(f) = &shared.config.on_thread_start {
-        f();
-    }
-    match Driver::new(
-        shared.slots[index].driver.clone(),
-        &shared.config.ring,
-        true,
-    ) {
-        Ok(driver) => {
-            let _ = shared.io_backend.set(driver.io_backend());
-            reactor::install(driver);
-            let _ = ready.send(Ok(()));
-            drop(ready);
-            let _enter = context::enter(handle);
-            let mut worker = Worker::new(shared.clone(), index);
-            worker.run_until::<std::future::Pending<()>>(None);
-            worker.drain();
-            shut_down_driver(reactor::uninstall());
+    let shared = handle.shared;
+    with_thread_hooks(&shared, || {
+        let ring = &shared.config.ring;
+        match Driver::new(shared.slots[index].driver.clone(), ring, true) {
+            Ok(driver) => {
+                let _ = shared.io_backend.set(driver.io_backend());
+                let _ = ready.send(Ok(()));
+                drop(ready);
+                drive_slot(&shared, index, driver, |worker| {
+                    worker.drain();
+                    shut_down_driver(reactor::uninstall());
+                });
+            }
+            Err(e) => {
+                let _ = ready.send(Err(e));
+            }
         }
-        Err(e) => {
-            let _ = ready.send(Err(e));
-        }
-    }
-    if let Some(f) = &shared.config.on_thread_stop {
-        f();
-    }
+    });
 }

@@ -228,21 +228,26 @@ impl Shared {
             .expect("spare slots follow the workers")
     }
 
-    fn spawn_standin(self: &Arc<Self>, index: usize) -> Option<usize> {
-        self.idle.join();
-        let shared = self.clone();
+    /// Spawns one of the runtime's threads (a worker or a stand-in), named
+    /// and sized as configured, and lists it to be joined at shutdown.
+    pub(crate) fn spawn_thread(&self, f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
         let mut builder = std::thread::Builder::new().name((self.config.thread_name)());
         if let Some(size) = self.config.stack_size {
             builder = builder.stack_size(size);
         }
-        match builder.spawn(move || super::runtime::run_standin(shared, index)) {
-            Ok(thread) => {
-                self.threads
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(thread);
-                Some(index)
-            }
+        let thread = builder.spawn(f)?;
+        self.threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(thread);
+        Ok(())
+    }
+
+    fn spawn_standin(self: &Arc<Self>, index: usize) -> Option<usize> {
+        self.idle.join();
+        let shared = self.clone();
+        match self.spawn_thread(move || super::runtime::run_standin(shared, index)) {
+            Ok(()) => Some(index),
             Err(e) => {
                 tracing::warn!("zio: cannot start a stand-in worker: {e}");
                 self.idle.leave();
