@@ -45,7 +45,6 @@ pub(crate) fn live_ops() -> usize {
 }
 
 /// A request from another thread.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) enum Remote {
     Submit(RawOp),
     Cancel(RawOp),
@@ -442,27 +441,12 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&mut Driver) -> R) -> Option<R> {
         .flatten()
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
 /// Submits an op to the calling thread's driver, or to the fallback driver
 /// where none runs. Returns the op's home.
 pub(crate) fn submit(op: RawOp) -> Arc<DriverShared> {
-    let mut op = Some(op);
-    let local = with_current(|d| {
-        d.submit_local(op.take().expect("op"), true);
-        d.shared.clone()
-    });
-    match (local, op) {
-        (Some(home), _) => home,
-        (None, Some(op)) => {
-            let home = super::fallback::shared();
-            home.send(Remote::Submit(op));
-            home
-        }
-        (None, None) => unreachable!("the op was either submitted or not"),
-    }
+    to_current_or_fallback(op, |d, op| d.submit_local(op, true), Remote::Submit)
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
 /// Asks `home` to cancel an op in flight.
 pub(crate) fn cancel(home: &Arc<DriverShared>, op: RawOp) {
     let mut op = Some(op);
@@ -479,18 +463,26 @@ pub(crate) fn cancel(home: &Arc<DriverShared>, op: RawOp) {
 /// Registers a timer with the calling thread's driver, or the fallback
 /// driver. Returns the driver that holds it.
 pub(crate) fn add_timer(entry: Arc<TimerEntry>) -> Arc<DriverShared> {
-    let mut entry = Some(entry);
-    let local = with_current(|d| {
-        d.timers.insert(entry.take().expect("entry"));
+    to_current_or_fallback(entry, |d, entry| d.timers.insert(entry), Remote::Timer)
+}
+
+/// Hands `item` to the calling thread's driver (`local`) or, where none
+/// runs, to the fallback driver as the request `remote(item)`. Returns the
+/// driver that took it.
+fn to_current_or_fallback<T>(
+    item: T,
+    local: impl FnOnce(&mut Driver, T),
+    remote: impl FnOnce(T) -> Remote,
+) -> Arc<DriverShared> {
+    let mut item = Some(item);
+    let taken_here = with_current(|d| {
+        local(d, item.take().expect("taken once"));
         d.shared.clone()
     });
-    match (local, entry) {
-        (Some(home), _) => home,
-        (None, Some(entry)) => {
-            let home = super::fallback::shared();
-            home.send(Remote::Timer(entry));
-            home
-        }
-        (None, None) => unreachable!("the timer was either added or not"),
+    if let Some(home) = taken_here {
+        return home;
     }
+    let home = super::fallback::shared();
+    home.send(remote(item.expect("no driver here took it")));
+    home
 }

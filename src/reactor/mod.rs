@@ -17,13 +17,7 @@ mod driver;
 mod epoll;
 mod fallback;
 mod fd;
-// Ops reach users through net and fs (issue 3); until then only the
-// reactor tests drive them.
-#[cfg_attr(not(test), allow(dead_code))]
 mod op;
-// The ops of this module are used by the I/O types of issue 3 (net, fs);
-// until those land only the reactor tests use them.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod ops;
 mod unpark;
 mod uring;
@@ -34,7 +28,6 @@ pub(crate) use driver::{
     add_timer, install, uninstall, with_current, Completions, Driver, DriverShared,
 };
 pub(crate) use uring::RingConfig;
-#[cfg_attr(not(test), allow(unused_imports))]
 pub(crate) use {
     fd::SharedFd,
     op::{cqe_result, syscall_result, EpollPlan, Interest, Op, OpCode},

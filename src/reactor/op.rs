@@ -43,6 +43,7 @@ pub(crate) enum EpollPlan {
     /// open, statx, ...): run [`OpCode::syscall`] on the blocking pool.
     Blocking,
     /// Completes by itself after this long (the timeout op).
+    #[cfg_attr(not(test), allow(dead_code))]
     After(std::time::Duration),
 }
 
@@ -464,6 +465,7 @@ pub(crate) fn syscall_result(ret: isize) -> i32 {
 /// timeout). Ops on descriptors that may be in blocking mode (a pipe, a
 /// tty) ask this before their syscall, so the epoll backend never blocks
 /// in one; errors and hang-ups count as ready (the syscall reports them).
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn ready_now(fd: RawFd, interest: Interest) -> bool {
     if fd < 0 {
         // Let the syscall report EBADF.
