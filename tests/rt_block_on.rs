@@ -199,3 +199,63 @@ fn block_in_place_outside_a_worker_just_runs() {
     let rt = current_rt();
     assert_eq!(rt.block_on(async { zio::task::block_in_place(|| 6) }), 6);
 }
+
+/// A sleep that a stand-in started ends on time after the stand-in retired
+/// (its driver is parked then, and driven by nobody).
+#[test]
+fn sleep_started_by_a_stand_in_ends_after_it_retires() {
+    watchdog("sleep_started_by_a_stand_in_ends_after_it_retires", || {
+        let rt = multi_rt(1);
+        rt.block_on(rt.spawn(async {
+            let sleeping = Arc::new(AtomicUsize::new(0));
+            let s = sleeping.clone();
+            // The only worker blocks below, so the stand-in runs this task.
+            let sleeper = zio::spawn(async move {
+                s.store(1, Ordering::SeqCst);
+                zio::time::sleep(Duration::from_millis(100)).await;
+            });
+            zio::task::block_in_place(|| {
+                wait_until("the stand-in to start the sleep", || {
+                    sleeping.load(Ordering::SeqCst) == 1
+                });
+                std::thread::sleep(Duration::from_millis(10));
+            });
+            sleeper.await.unwrap();
+        }))
+        .unwrap();
+    });
+}
+
+/// A sleep armed on a worker before it enters `block_in_place` fires while
+/// the worker is blocked: the task it wakes runs elsewhere meanwhile.
+#[test]
+fn sleep_armed_on_a_worker_fires_during_its_block_in_place() {
+    watchdog(
+        "sleep_armed_on_a_worker_fires_during_its_block_in_place",
+        || {
+            let rt = multi_rt(1);
+            let woke = rt
+                .block_on(rt.spawn(async {
+                    let done = Arc::new(AtomicUsize::new(0));
+                    let d = done.clone();
+                    let sleeper = zio::spawn(async move {
+                        zio::time::sleep(Duration::from_millis(20)).await;
+                        d.store(1, Ordering::SeqCst);
+                    });
+                    // Let the sleeper arm its timer on this (the only) worker.
+                    zio::task::yield_now().await;
+                    let woke = zio::task::block_in_place(|| {
+                        let deadline = Instant::now() + Duration::from_secs(10);
+                        while done.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                        done.load(Ordering::SeqCst)
+                    });
+                    sleeper.await.unwrap();
+                    woke
+                }))
+                .unwrap();
+            assert_eq!(woke, 1, "the sleep did not fire while its worker blocked");
+        },
+    );
+}

@@ -295,7 +295,11 @@ fn standin_body(shared: &Arc<Shared>, index: usize) {
                 shut_down_driver(reactor::uninstall());
             } else {
                 worker.hand_off();
-                let driver = reactor::uninstall();
+                let mut driver = reactor::uninstall();
+                // Nobody drives a parked spare driver.
+                if let Some(d) = &mut driver {
+                    d.hand_timers_to_fallback();
+                }
                 *spare.driver.lock().unwrap_or_else(|e| e.into_inner()) = driver;
             }
         }),

@@ -127,8 +127,9 @@ where
 /// other tasks.
 ///
 /// On a worker of a multi-thread runtime, the worker's queued tasks move to
-/// the global queue first and a parked worker is woken to run them. Ops
-/// and timers already started on this worker's ring complete when `f`
+/// the global queue first and a parked worker is woken to run them. Its
+/// armed timers move to the runtime-independent fallback driver and fire on
+/// time; ops already started on this worker's ring complete when `f`
 /// returns. Elsewhere (a current-thread runtime, a plain thread) `f` just
 /// runs.
 ///
@@ -147,6 +148,10 @@ pub fn block_in_place<F, R>(f: F) -> R
 where
     F: FnOnce() -> R,
 {
-    let _guard = worker::enter_blocking();
+    let guard = worker::enter_blocking();
+    if guard.is_some() {
+        // Nobody drives this thread's driver while `f` runs.
+        crate::reactor::with_current(|d| d.hand_timers_to_fallback());
+    }
     f()
 }

@@ -383,6 +383,13 @@ impl Driver {
         self.drain_inbox();
         self.dispatch();
         out.append(&mut self.pending);
+        self.hand_timers_to_fallback();
+    }
+
+    /// Moves the armed timers to the fallback driver, so that their sleeps
+    /// end on time while nobody drives this one (its thread is blocked,
+    /// retired or gone).
+    pub(crate) fn hand_timers_to_fallback(&mut self) {
         let timers = self.timers.drain_armed();
         if !timers.is_empty() {
             let fallback = super::fallback::shared();
