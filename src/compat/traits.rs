@@ -1,12 +1,15 @@
 //! The trait impls, one macro per direction, applied to every stream type
 //! and half. Each type has a `sock: Socket` and a `read` and/or `write`
-//! [`Readiness`](super::Readiness) field.
+//! [`Readiness`](super::Readiness) field. zio's own [`PollRead`] and
+//! [`PollWrite`] hold the logic; tokio's and futures-io's traits call them.
 
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use super::readiness::{poll_recv, poll_send, poll_send_vectored, shutdown_write};
+use crate::io::{sealed::Sealed, PollRead, PollWrite};
 use crate::net::socket::as_uninit;
 use crate::net::tcp::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 use crate::net::unix::{
@@ -15,17 +18,27 @@ use crate::net::unix::{
 
 macro_rules! impl_read {
     ($($t:ty),*) => {$(
+        impl PollRead for $t {
+            fn poll_read_uninit(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [MaybeUninit<u8>],
+            ) -> Poll<io::Result<usize>> {
+                let this = self.get_mut();
+                poll_recv(&mut this.read, &this.sock, cx, buf)
+            }
+        }
+
         impl tokio::io::AsyncRead for $t {
             fn poll_read(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
                 buf: &mut tokio::io::ReadBuf<'_>,
             ) -> Poll<io::Result<()>> {
-                let this = self.get_mut();
                 // SAFETY: `recv` only writes (initialized bytes) into the
                 // unfilled part; it never de-initializes anything.
                 let unfilled = unsafe { buf.unfilled_mut() };
-                let n = ready!(poll_recv(&mut this.read, &this.sock, cx, unfilled))?;
+                let n = ready!(self.poll_read_uninit(cx, unfilled))?;
                 // SAFETY: the kernel initialized the first `n` unfilled bytes.
                 unsafe { buf.assume_init(n) };
                 buf.advance(n);
@@ -39,8 +52,7 @@ macro_rules! impl_read {
                 cx: &mut Context<'_>,
                 buf: &mut [u8],
             ) -> Poll<io::Result<usize>> {
-                let this = self.get_mut();
-                poll_recv(&mut this.read, &this.sock, cx, as_uninit(buf))
+                self.poll_read_uninit(cx, as_uninit(buf))
             }
         }
     )*};
@@ -48,8 +60,8 @@ macro_rules! impl_read {
 
 macro_rules! impl_write {
     ($($t:ty),*) => {$(
-        impl tokio::io::AsyncWrite for $t {
-            fn poll_write(
+        impl PollWrite for $t {
+            fn poll_write_slice(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
                 buf: &[u8],
@@ -58,13 +70,38 @@ macro_rules! impl_write {
                 poll_send(&mut this.write, &this.sock, cx, buf)
             }
 
-            fn poll_write_vectored(
+            fn poll_write_slices(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
                 bufs: &[IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
                 let this = self.get_mut();
                 poll_send_vectored(&mut this.write, &this.sock, cx, bufs)
+            }
+
+            fn poll_shutdown_write(
+                self: Pin<&mut Self>,
+                _: &mut Context<'_>,
+            ) -> Poll<io::Result<()>> {
+                shutdown_write(&self.sock)
+            }
+        }
+
+        impl tokio::io::AsyncWrite for $t {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_slice(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_slices(cx, bufs)
             }
 
             fn is_write_vectored(&self) -> bool {
@@ -75,8 +112,8 @@ macro_rules! impl_write {
                 Poll::Ready(Ok(()))
             }
 
-            fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-                shutdown_write(&self.sock)
+            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.poll_shutdown_write(cx)
             }
         }
 
@@ -86,8 +123,7 @@ macro_rules! impl_write {
                 cx: &mut Context<'_>,
                 buf: &[u8],
             ) -> Poll<io::Result<usize>> {
-                let this = self.get_mut();
-                poll_send(&mut this.write, &this.sock, cx, buf)
+                self.poll_write_slice(cx, buf)
             }
 
             fn poll_write_vectored(
@@ -95,20 +131,31 @@ macro_rules! impl_write {
                 cx: &mut Context<'_>,
                 bufs: &[IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
-                let this = self.get_mut();
-                poll_send_vectored(&mut this.write, &this.sock, cx, bufs)
+                self.poll_write_slices(cx, bufs)
             }
 
             fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
                 Poll::Ready(Ok(()))
             }
 
-            fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-                shutdown_write(&self.sock)
+            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.poll_shutdown_write(cx)
             }
         }
     )*};
 }
 
+macro_rules! impl_sealed {
+    ($($t:ty),*) => {$( impl Sealed for $t {} )*};
+}
+
+impl_sealed!(
+    TcpStream,
+    OwnedReadHalf,
+    OwnedWriteHalf,
+    UnixStream,
+    UnixOwnedReadHalf,
+    UnixOwnedWriteHalf
+);
 impl_read!(TcpStream, OwnedReadHalf, UnixStream, UnixOwnedReadHalf);
 impl_write!(TcpStream, OwnedWriteHalf, UnixStream, UnixOwnedWriteHalf);
