@@ -22,7 +22,7 @@
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
 
-mod compat;
+pub mod compat;
 mod executor;
 mod loom;
 mod reactor;

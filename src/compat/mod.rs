@@ -6,7 +6,7 @@
 //! They are readiness-based: a poll tries the nonblocking syscall
 //! (`recv`/`send` with `MSG_DONTWAIT`) on the caller's own buffer. On
 //! `EAGAIN` it arms a one-shot `POLL_ADD` through the ring (kept in the
-//! stream's per-direction [`Readiness`], so polling again does not submit
+//! stream's per-direction readiness state, so polling again does not submit
 //! again; each poll updates the op's waker) and returns `Pending`. So:
 //!
 //! - no extra copy, and no borrowed buffer is ever handed to the kernel;
@@ -19,8 +19,17 @@
 //! Files (someone else's) use owned-buffer ops instead: they have no
 //! readiness.
 
+//!
+//! With the `tokio-context` feature, this module also has the tokio-context
+//! shim ([`TokioContext`]): futures that call `tokio::spawn`,
+//! `tokio::time` or `tokio::net` run inside zio.
+
 pub(crate) mod file;
 mod readiness;
+#[cfg(feature = "tokio-context")]
+mod tokio_context;
 mod traits;
 
 pub(crate) use readiness::Readiness;
+#[cfg(feature = "tokio-context")]
+pub use tokio_context::{tokio_handle, TokioContext, TokioContextExt};
