@@ -117,9 +117,9 @@ async fn serve_hello(listener: zio::net::TcpListener) {
         let (stream, _) = listener.accept().await.unwrap();
         zio::spawn(async move {
             let svc = service_fn(|_req| async {
-                Ok::<_, std::convert::Infallible>(hyper::Response::new(
-                    http_body_util::Full::new(bytes::Bytes::from_static(b"hello from zio")),
-                ))
+                Ok::<_, std::convert::Infallible>(hyper::Response::new(http_body_util::Full::new(
+                    bytes::Bytes::from_static(b"hello from zio"),
+                )))
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
