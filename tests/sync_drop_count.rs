@@ -86,8 +86,10 @@ fn unbounded_leftovers_dropped() {
     c.check();
 }
 
+/// Values sent through permits reserved before `close` are received (as
+/// in tokio); each value is dropped exactly once either way.
 #[test]
-fn permits_after_close_drop_the_value() {
+fn permits_after_close_still_deliver() {
     let c = Counter::new();
     let (tx, mut rx) = mpsc::channel(2);
     let p = tx.try_reserve().unwrap();
@@ -95,7 +97,7 @@ fn permits_after_close_drop_the_value() {
     rx.close();
     p.send(c.make());
     drop(owned.send(c.make()));
-    assert!(rx.try_recv().is_err());
+    assert!(rx.try_recv().is_ok());
     drop(rx);
     drop(tx);
     c.check();

@@ -36,6 +36,58 @@ fn close_keeps_queued_values_and_fails_senders() {
     assert_eq!(block_on(rx.recv()), None);
 }
 
+/// As in tokio: after `close`, a permit reserved before still delivers its
+/// value, and `recv` reports the end only once every permit is used or
+/// dropped (no value sent through a permit is lost).
+#[test]
+fn close_waits_for_outstanding_permits() {
+    let (tx, mut rx) = mpsc::channel(4);
+    let permit = tx.try_reserve().unwrap();
+    let owned = tx.clone().try_reserve_owned().unwrap();
+    let unused = tx.try_reserve().unwrap();
+    rx.close();
+    assert!(tx.try_reserve().is_err(), "no new permits after close");
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    {
+        let mut recv = pin!(rx.recv());
+        assert!(poll_once(recv.as_mut()).is_pending());
+        permit.send(1);
+        assert_eq!(block_on(recv.as_mut()), Some(1));
+    }
+    drop(unused);
+    let _tx = owned.send(2);
+    assert_eq!(block_on(rx.recv()), Some(2));
+    assert_eq!(block_on(rx.recv()), None);
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+}
+
+/// A receiver waiting after `close` is woken when the last outstanding
+/// permit is dropped from another thread.
+#[test]
+fn closed_receiver_wakes_when_the_last_permit_drops() {
+    let (tx, mut rx) = mpsc::channel::<u8>(2);
+    let permit = tx.clone().try_reserve_owned().unwrap();
+    rx.close();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        drop(permit);
+    });
+    assert_eq!(block_on(rx.recv()), None);
+    t.join().unwrap();
+}
+
+/// A dropped receiver refuses values sent through older permits: they are
+/// dropped at once, not queued forever.
+#[test]
+fn permits_after_receiver_drop_drop_their_value() {
+    let counter = std::sync::Arc::new(());
+    let (tx, rx) = mpsc::channel(2);
+    let permit = tx.try_reserve().unwrap();
+    drop(rx);
+    permit.send(counter.clone());
+    assert_eq!(std::sync::Arc::strong_count(&counter), 1);
+}
+
 #[test]
 fn recv_many_and_stream() {
     let (tx, mut rx) = mpsc::unbounded_channel();

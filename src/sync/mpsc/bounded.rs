@@ -686,8 +686,9 @@ impl<T> fmt::Debug for WeakSender<T> {
 }
 
 impl<T> Permit<'_, T> {
-    /// Queues `value` in the reserved slot. If the receiver was closed
-    /// since the slot was reserved, `value` is dropped.
+    /// Queues `value` in the reserved slot. A receiver that closed the
+    /// channel since still receives it (as in tokio); if the receiver was
+    /// dropped, `value` is dropped.
     ///
     /// # Examples
     ///
@@ -751,9 +752,9 @@ impl<T> fmt::Debug for PermitIterator<'_, T> {
 }
 
 impl<T> OwnedPermit<T> {
-    /// Queues `value` in the reserved slot and gives the sender back. If
-    /// the receiver was closed since the slot was reserved, `value` is
-    /// dropped.
+    /// Queues `value` in the reserved slot and gives the sender back. A
+    /// receiver that closed the channel since still receives it (as in
+    /// tokio); if the receiver was dropped, `value` is dropped.
     ///
     /// # Examples
     ///

@@ -7,10 +7,15 @@
 //!
 //! Closing: the receiver closing (or dropping) sets `rx_closed`, closes the
 //! semaphore (failing senders waiting for capacity) and wakes
-//! `Sender::closed` futures; after that no value enters the queue. The last
-//! sender dropping sets `tx_closed` and wakes the receiver. Every value ends
-//! in exactly one place: received, handed back in an error, drained when the
-//! receiver drops, or dropped with the channel.
+//! `Sender::closed` futures; after that no new slot is reserved. Slots
+//! reserved before (permits) can still be used, as in tokio: the receiver
+//! reports the end only once the queue is empty and no permit is
+//! outstanding (taken permits = capacity - available - queued). A permit
+//! given back while the receiver is closed wakes it, so it can see that
+//! end. Once the receiver is dropped (`rx_dropped`), nothing enters the
+//! queue. The last sender dropping sets `tx_closed` and wakes the receiver.
+//! Every value ends in exactly one place: received, handed back in an
+//! error, drained when the receiver drops, or dropped with the channel.
 
 use std::collections::VecDeque;
 use std::task::{Context, Poll, Waker};
@@ -34,6 +39,8 @@ struct State<T> {
     queue: VecDeque<T>,
     rx_waker: Option<Waker>,
     rx_closed: bool,
+    /// The receiver is gone: values are refused, not queued.
+    rx_dropped: bool,
     tx_closed: bool,
 }
 
@@ -61,6 +68,7 @@ impl<T> Chan<T> {
                 queue: VecDeque::with_capacity(cap.unwrap_or(0).min(1024)),
                 rx_waker: None,
                 rx_closed: false,
+                rx_dropped: false,
                 tx_closed: false,
             }),
             sem: cap.map(RawSemaphore::new),
@@ -93,7 +101,13 @@ impl<T> Chan<T> {
     pub(crate) async fn reserve_n(&self, n: usize) -> Result<(), ()> {
         match &self.sem {
             Some(_) if n > self.cap => Err(()),
-            Some(sem) => sem.acquire(n).await.map_err(|AcquireError| ()),
+            Some(sem) => {
+                // Failed or cancelled after the receiver closed, the acquire
+                // gives back any permits it had been handed: the receiver
+                // may be waiting for exactly those.
+                let _wake = WakeRxIfClosed(self);
+                sem.acquire(n).await.map_err(|AcquireError| ())
+            }
             None if self.is_rx_closed() => Err(()),
             None => Ok(()),
         }
@@ -123,14 +137,29 @@ impl<T> Chan<T> {
     pub(crate) fn release_slots(&self, n: usize) {
         if let Some(sem) = &self.sem {
             sem.release(n);
+            self.wake_rx_if_closed();
         }
     }
 
-    /// Pushes `value` into a reserved slot. If the receiver closed
-    /// meanwhile, the slot is released and the value handed back.
+    /// After permits were given back: a closed receiver may be waiting for
+    /// the last outstanding one.
+    fn wake_rx_if_closed(&self) {
+        if !self.sem.as_ref().is_some_and(RawSemaphore::is_closed) {
+            return;
+        }
+        let waker = self.state.lock().rx_waker.take();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Pushes `value` into a reserved slot. If the receiver is gone, the
+    /// slot is released and the value handed back; a receiver that only
+    /// closed a bounded channel still receives it (its permit was taken
+    /// before). An unbounded channel has no permits: closed refuses.
     pub(crate) fn push_reserved(&self, value: T) -> Result<(), T> {
         let mut st = self.state.lock();
-        if st.rx_closed {
+        if st.rx_dropped || (self.sem.is_none() && st.rx_closed) {
             drop(st);
             self.release_slot();
             return Err(value);
@@ -236,12 +265,10 @@ impl<T> Chan<T> {
         if n > 0 {
             buf.extend(st.queue.drain(..n));
             drop(st);
-            if let Some(sem) = &self.sem {
-                sem.release(n);
-            }
+            self.free_popped(n);
             return Poll::Ready(n);
         }
-        if st.tx_closed || st.rx_closed {
+        if self.is_finished(&st) {
             return Poll::Ready(0);
         }
         match &st.rx_waker {
@@ -255,10 +282,10 @@ impl<T> Chan<T> {
         let mut st = self.state.lock();
         if let Some(v) = st.queue.pop_front() {
             drop(st);
-            self.release_slot();
+            self.free_popped(1);
             return Poll::Ready(Some(v));
         }
-        if st.tx_closed || st.rx_closed {
+        if self.is_finished(&st) {
             return Poll::Ready(None);
         }
         match &st.rx_waker {
@@ -273,10 +300,33 @@ impl<T> Chan<T> {
         let mut st = self.state.lock();
         if let Some(v) = st.queue.pop_front() {
             drop(st);
-            self.release_slot();
+            self.free_popped(1);
             return Ok(v);
         }
-        Err(st.tx_closed || st.rx_closed)
+        Err(self.is_finished(&st))
+    }
+
+    /// Frees the slots of `n` values the receiver took.
+    fn free_popped(&self, n: usize) {
+        if let Some(sem) = &self.sem {
+            sem.release(n);
+        }
+    }
+
+    /// With the queue empty: will no value ever come? All senders are gone
+    /// (a permit holds its sender), or the receiver closed and no permit
+    /// is outstanding.
+    fn is_finished(&self, st: &State<T>) -> bool {
+        st.tx_closed || (st.rx_closed && self.outstanding_permits(st) == 0)
+    }
+
+    /// Slots reserved by senders and not yet filled or given back.
+    fn outstanding_permits(&self, st: &State<T>) -> usize {
+        self.sem.as_ref().map_or(0, |sem| {
+            self.cap
+                .saturating_sub(sem.available_permits())
+                .saturating_sub(st.queue.len())
+        })
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -307,9 +357,22 @@ impl<T> Chan<T> {
     /// The receiver is dropped: close, then drop what is queued.
     pub(crate) fn drop_rx(&self) {
         self.close_rx();
-        let queued = std::mem::take(&mut self.state.lock().queue);
+        let queued = {
+            let mut st = self.state.lock();
+            st.rx_dropped = true;
+            std::mem::take(&mut st.queue)
+        };
         // Values drop here, outside the lock (their Drop may do anything).
         drop(queued);
+    }
+}
+
+/// Wakes a closed channel's receiver when dropped; see [`Chan::reserve_n`].
+struct WakeRxIfClosed<'a, T>(&'a Chan<T>);
+
+impl<T> Drop for WakeRxIfClosed<'_, T> {
+    fn drop(&mut self) {
+        self.0.wake_rx_if_closed();
     }
 }
 
@@ -358,6 +421,33 @@ mod loom_tests {
             assert_eq!(block_on(poll_fn(|cx| chan.poll_recv(cx))), None);
             t.join().unwrap();
         });
+    }
+
+    /// The receiver closed with a permit outstanding; the permit's holder
+    /// sends or gives it back on another thread. The receiver gets the
+    /// value (if sent) and then the end: no lost wake-up either way.
+    #[test]
+    fn close_waits_for_the_last_permit() {
+        for send in [false, true] {
+            loom::model(move || {
+                let chan = Arc::new(Chan::new(Some(1)));
+                chan.try_reserve().map_err(|_| ()).unwrap();
+                chan.close_rx();
+                let c2 = chan.clone();
+                let t = thread::spawn(move || {
+                    if send {
+                        c2.push_reserved(7u32).map_err(|_| ()).unwrap();
+                    } else {
+                        c2.release_slot();
+                    }
+                });
+                if send {
+                    assert_eq!(block_on(poll_fn(|cx| chan.poll_recv(cx))), Some(7));
+                }
+                assert_eq!(block_on(poll_fn(|cx| chan.poll_recv(cx))), None);
+                t.join().unwrap();
+            });
+        }
     }
 
     /// The receiver is dropped while a sender waits for capacity: the sender

@@ -9,7 +9,9 @@ macro_rules! receiver_methods {
     ($ty:ident, $new:literal, $send:literal) => {
         impl<T> $ty<T> {
             #[doc = "Receives the next value; `None` once the channel is closed (receiver"]
-            #[doc = "closed, or every sender gone) and empty."]
+            #[doc = "closed, or every sender gone) and empty. After [`close`](Self::close),"]
+            #[doc = "values sent through permits reserved before still arrive: `None` comes"]
+            #[doc = "only once every such permit is used or dropped."]
             #[doc = ""]
             #[doc = "# Cancel safety"]
             #[doc = ""]
@@ -182,8 +184,9 @@ macro_rules! receiver_methods {
             }
 
             #[doc = "Closes the channel for sending: later sends fail and senders waiting"]
-            #[doc = "for capacity are woken with an error. Values already queued can still"]
-            #[doc = "be received."]
+            #[doc = "for capacity are woken with an error. Values already queued, and values"]
+            #[doc = "sent through permits reserved before (as in tokio), can still be"]
+            #[doc = "received: receive until `None` to get them all."]
             #[doc = ""]
             #[doc = "# Examples"]
             #[doc = ""]
