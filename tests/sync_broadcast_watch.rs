@@ -147,3 +147,59 @@ fn once_cell_runs_one_initializer_and_survives_cancellation() {
 }
 
 use std::future::Future;
+
+/// A value is dropped once every receiver alive at its send has seen it,
+/// or when the last receiver that had not seen it drops (as tokio).
+#[test]
+fn broadcast_values_are_released_once_seen() {
+    let v = Arc::new(());
+    let (tx, mut a) = broadcast::channel(8);
+    let mut b = tx.subscribe();
+    tx.send(v.clone()).unwrap();
+    assert_eq!(Arc::strong_count(&v), 2);
+    drop(a.try_recv().unwrap());
+    assert_eq!(Arc::strong_count(&v), 2, "b has not seen it");
+    drop(b.try_recv().unwrap());
+    assert_eq!(Arc::strong_count(&v), 1);
+    assert_eq!(tx.len(), 0);
+    tx.send(v.clone()).unwrap();
+    tx.send(v.clone()).unwrap();
+    drop(a.try_recv().unwrap());
+    drop(b);
+    // `a` still has one unseen value; b's share of both is gone.
+    assert_eq!(Arc::strong_count(&v), 2);
+    assert_eq!(tx.len(), 1);
+    drop(a);
+    assert_eq!(Arc::strong_count(&v), 1);
+    assert!(tx.is_empty());
+}
+
+/// A receiver subscribed after a send does not hold that value back.
+#[test]
+fn broadcast_late_subscriber_does_not_pin_values() {
+    let v = Arc::new(());
+    let (tx, mut a) = broadcast::channel(4);
+    tx.send(v.clone()).unwrap();
+    let mut late = tx.subscribe();
+    drop(a.try_recv().unwrap());
+    assert_eq!(Arc::strong_count(&v), 1);
+    assert_eq!(late.try_recv(), Err(broadcast::error::TryRecvError::Empty));
+}
+
+#[test]
+fn broadcast_weak_senders_do_not_keep_it_open() {
+    let tx = broadcast::Sender::<u8>::new(2);
+    let mut rx = tx.subscribe();
+    let weak = tx.downgrade();
+    let weak2 = weak.clone();
+    assert_eq!((tx.strong_count(), tx.weak_count()), (1, 2));
+    weak.upgrade().unwrap().send(1).unwrap();
+    drop(tx);
+    assert!(weak2.upgrade().is_none());
+    assert_eq!(rx.sender_strong_count(), 0);
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(
+        futures::executor::block_on(rx.recv()),
+        Err(broadcast::error::RecvError::Closed)
+    );
+}

@@ -6,6 +6,14 @@
 //! One short lock guards a ring of the last `capacity` values, the counts
 //! and an intrusive list of waiting receivers (each `recv` future owns its
 //! node). A send wakes every waiting receiver.
+//!
+//! Each held value counts the receivers that have yet to see it (those
+//! alive when it was sent); the last of them moves it out instead of
+//! cloning it, and a receiver dropping counts itself out of every value it
+//! had not seen. So a value is dropped as soon as every receiver saw it (or
+//! when later sends evict it), as in tokio. Since a receiver reads in order
+//! and counts are taken at send time, the values everyone has seen are
+//! always at the front of the ring.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -117,17 +125,35 @@ struct Shared<T> {
 }
 
 struct State<T> {
-    /// The last `capacity` values; `buf[0]` has position `head`.
-    buf: VecDeque<T>,
+    /// At most the last `capacity` values, each with the number of
+    /// receivers yet to see it; `buf[0]` has position `head`.
+    buf: VecDeque<Slot<T>>,
     head: u64,
     tx_count: usize,
+    weak_count: usize,
     rx_count: usize,
     waiters: WaitList<()>,
+}
+
+struct Slot<T> {
+    value: T,
+    /// Receivers alive at the send that have not seen it yet.
+    unseen: usize,
 }
 
 impl<T> State<T> {
     fn tail(&self) -> u64 {
         self.head + self.buf.len() as u64
+    }
+
+    /// Removes the values every receiver has seen (they are at the front),
+    /// for the caller to drop outside the lock.
+    fn pop_seen(&mut self, out: &mut Vec<T>) {
+        while self.buf.front().is_some_and(|s| s.unseen == 0) {
+            let slot = self.buf.pop_front().expect("front exists");
+            self.head += 1;
+            out.push(slot.value);
+        }
     }
 }
 
@@ -156,23 +182,9 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         capacity <= usize::MAX >> 1,
         "broadcast channel capacity {capacity} is too large"
     );
-    let shared = Arc::new(Shared {
-        state: Mutex::new(State {
-            buf: VecDeque::with_capacity(capacity.min(1024)),
-            head: 0,
-            tx_count: 1,
-            rx_count: 1,
-            waiters: WaitList::new(),
-        }),
-        capacity,
-        no_receivers: Notify::new(),
-    });
-    (
-        Sender {
-            shared: shared.clone(),
-        },
-        Receiver { shared, next: 0 },
-    )
+    let tx = Sender::new(capacity);
+    let rx = tx.subscribe();
+    (tx, rx)
 }
 
 /// Sends values to every receiver. Clone it for more producers.
@@ -203,6 +215,47 @@ pub struct Receiver<T> {
 }
 
 impl<T> Sender<T> {
+    /// Creates a channel with no receiver yet ([`subscribe`](Self::subscribe)
+    /// adds them), keeping the last `capacity` values.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0 or larger than `usize::MAX / 2`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let tx = zio::sync::broadcast::Sender::new(4);
+    /// let mut rx = tx.subscribe();
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    #[track_caller]
+    pub fn new(capacity: usize) -> Sender<T> {
+        assert!(
+            capacity > 0,
+            "broadcast channel capacity must be at least 1"
+        );
+        assert!(
+            capacity <= usize::MAX >> 1,
+            "broadcast channel capacity {capacity} is too large"
+        );
+        Sender {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State {
+                    buf: VecDeque::with_capacity(capacity.min(1024)),
+                    head: 0,
+                    tx_count: 1,
+                    weak_count: 0,
+                    rx_count: 0,
+                    waiters: WaitList::new(),
+                }),
+                capacity,
+                no_receivers: Notify::new(),
+            }),
+        }
+    }
+
     /// Sends `value` to every receiver; returns how many receivers there
     /// are. Never waits: the oldest value is dropped from the ring when it
     /// is full, and receivers that had not seen it will get `Lagged`.
@@ -222,7 +275,8 @@ impl<T> Sender<T> {
         if st.rx_count == 0 {
             return Err(SendError(value));
         }
-        st.buf.push_back(value);
+        let unseen = st.rx_count;
+        st.buf.push_back(Slot { value, unseen });
         let evicted = if st.buf.len() > self.shared.capacity {
             st.head += 1;
             st.buf.pop_front()
@@ -246,14 +300,7 @@ impl<T> Sender<T> {
     /// assert!(rx2.try_recv().is_err());
     /// ```
     pub fn subscribe(&self) -> Receiver<T> {
-        let mut st = self.shared.state.lock();
-        st.rx_count += 1;
-        let next = st.tail();
-        drop(st);
-        Receiver {
-            shared: self.shared.clone(),
-            next,
-        }
+        subscribe(&self.shared)
     }
 
     /// The number of receivers.
@@ -269,14 +316,17 @@ impl<T> Sender<T> {
         self.shared.state.lock().rx_count
     }
 
-    /// The number of values held in the ring.
+    /// The number of values held: sent and not yet seen by every receiver
+    /// alive at their send (nor evicted by later sends).
     ///
     /// # Examples
     ///
     /// ```
-    /// let (tx, _rx) = zio::sync::broadcast::channel(2);
+    /// let (tx, mut rx) = zio::sync::broadcast::channel(2);
     /// tx.send(1).unwrap();
     /// assert_eq!(tx.len(), 1);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(tx.len(), 0);
     /// ```
     pub fn len(&self) -> usize {
         self.shared.state.lock().buf.len()
@@ -306,6 +356,51 @@ impl<T> Sender<T> {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
+    /// A sender that does not keep the channel open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = zio::sync::broadcast::channel::<u8>(2);
+    /// let weak = tx.downgrade();
+    /// weak.upgrade().unwrap().send(1).unwrap();
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn downgrade(&self) -> WeakSender<T> {
+        self.shared.state.lock().weak_count += 1;
+        WeakSender {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// The number of senders (not counting weak ones).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = zio::sync::broadcast::channel::<u8>(2);
+    /// let _tx2 = tx.clone();
+    /// assert_eq!(tx.strong_count(), 2);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.shared.strong_count()
+    }
+
+    /// The number of weak senders.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = zio::sync::broadcast::channel::<u8>(2);
+    /// let _weak = tx.downgrade();
+    /// assert_eq!(tx.weak_count(), 1);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.shared.weak_count()
+    }
+
     /// Completes once no receiver is left.
     ///
     /// # Cancel safety
@@ -327,6 +422,100 @@ impl<T> Sender<T> {
             }
             notified.await;
         }
+    }
+}
+
+/// A sender that does not keep the channel open: every value sent through
+/// it goes through [`upgrade`](WeakSender::upgrade), which fails once every
+/// [`Sender`] is gone.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, _rx) = zio::sync::broadcast::channel::<u8>(2);
+/// let weak = tx.downgrade();
+/// assert!(weak.upgrade().is_some());
+/// drop(tx);
+/// assert!(weak.upgrade().is_none());
+/// ```
+pub struct WeakSender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> WeakSender<T> {
+    /// A sender, if one is still alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = zio::sync::broadcast::channel::<u8>(2);
+    /// assert!(tx.downgrade().upgrade().is_some());
+    /// ```
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        let mut st = self.shared.state.lock();
+        if st.tx_count == 0 {
+            return None;
+        }
+        st.tx_count += 1;
+        Some(Sender {
+            shared: self.shared.clone(),
+        })
+    }
+
+    /// The number of senders (not counting weak ones).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = zio::sync::broadcast::channel::<u8>(2);
+    /// assert_eq!(tx.downgrade().strong_count(), 1);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.shared.strong_count()
+    }
+
+    /// The number of weak senders.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = zio::sync::broadcast::channel::<u8>(2);
+    /// assert_eq!(tx.downgrade().weak_count(), 1);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.shared.weak_count()
+    }
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> Self {
+        self.shared.state.lock().weak_count += 1;
+        WeakSender {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<T> Drop for WeakSender<T> {
+    fn drop(&mut self) {
+        self.shared.state.lock().weak_count -= 1;
+    }
+}
+
+impl<T> fmt::Debug for WeakSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("broadcast::WeakSender")
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Shared<T> {
+    fn strong_count(&self) -> usize {
+        self.state.lock().tx_count
+    }
+
+    fn weak_count(&self) -> usize {
+        self.state.lock().weak_count
     }
 }
 
@@ -370,16 +559,24 @@ impl<T> Drop for Sender<T> {
 }
 
 impl<T: Clone> Receiver<T> {
-    fn take(&mut self, st: &State<T>) -> Result<T, TryRecvError> {
+    /// The next value for this receiver: moved out if it is the last to
+    /// see it, cloned otherwise.
+    fn take(&mut self, st: &mut State<T>) -> Result<T, TryRecvError> {
         if self.next < st.head {
             let missed = st.head - self.next;
             self.next = st.head;
             return Err(TryRecvError::Lagged(missed));
         }
         if self.next < st.tail() {
-            let v = st.buf[(self.next - st.head) as usize].clone();
+            let index = (self.next - st.head) as usize;
             self.next += 1;
-            return Ok(v);
+            let slot = &mut st.buf[index];
+            slot.unseen -= 1;
+            if slot.unseen == 0 && index == 0 {
+                st.head += 1;
+                return Ok(st.buf.pop_front().expect("front exists").value);
+            }
+            return Ok(slot.value.clone());
         }
         if st.tx_count == 0 {
             return Err(TryRecvError::Closed);
@@ -406,8 +603,8 @@ impl<T: Clone> Receiver<T> {
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         let shared = self.shared.clone();
-        let st = shared.state.lock();
-        self.take(&st)
+        let mut st = shared.state.lock();
+        self.take(&mut st)
     }
 
     /// Waits for the next value.
@@ -473,14 +670,34 @@ impl<T> Receiver<T> {
     /// assert_eq!(tx.receiver_count(), 2);
     /// ```
     pub fn resubscribe(&self) -> Self {
-        let mut st = self.shared.state.lock();
-        st.rx_count += 1;
-        let next = st.tail();
-        drop(st);
-        Receiver {
-            shared: self.shared.clone(),
-            next,
-        }
+        subscribe(&self.shared)
+    }
+
+    /// The number of senders (not counting weak ones).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = zio::sync::broadcast::channel::<u8>(2);
+    /// assert_eq!(rx.sender_strong_count(), 1);
+    /// drop(tx);
+    /// assert_eq!(rx.sender_strong_count(), 0);
+    /// ```
+    pub fn sender_strong_count(&self) -> usize {
+        self.shared.strong_count()
+    }
+
+    /// The number of weak senders.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = zio::sync::broadcast::channel::<u8>(2);
+    /// let _weak = tx.downgrade();
+    /// assert_eq!(rx.sender_weak_count(), 1);
+    /// ```
+    pub fn sender_weak_count(&self) -> usize {
+        self.shared.weak_count()
     }
 
     /// The number of values this receiver has not seen yet (still held).
@@ -535,12 +752,32 @@ impl<T> Receiver<T> {
     }
 }
 
+/// A receiver that sees values sent from now on.
+fn subscribe<T>(shared: &Arc<Shared<T>>) -> Receiver<T> {
+    let mut st = shared.state.lock();
+    st.rx_count += 1;
+    let next = st.tail();
+    drop(st);
+    Receiver {
+        shared: shared.clone(),
+        next,
+    }
+}
+
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         let mut st = self.shared.state.lock();
         st.rx_count -= 1;
         let last = st.rx_count == 0;
+        // Count this receiver out of every value it had not seen.
+        let from = self.next.saturating_sub(st.head) as usize;
+        for slot in st.buf.iter_mut().skip(from) {
+            slot.unseen -= 1;
+        }
+        let mut seen = Vec::new();
+        st.pop_seen(&mut seen);
         drop(st);
+        drop(seen);
         if last {
             self.shared.no_receivers.notify_waiters();
         }
@@ -582,7 +819,7 @@ impl<T: Clone> Future for Recv<'_, T> {
         let ptr = NonNull::from(&this.node);
         let shared = this.rx.shared.clone();
         let mut st = shared.state.lock();
-        let res = match this.rx.take(&st) {
+        let res = match this.rx.take(&mut st) {
             Ok(v) => Ok(v),
             Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
             Err(TryRecvError::Closed) => Err(RecvError::Closed),
