@@ -214,3 +214,29 @@ fn statics_and_mapped_guards() {
     let g = zio::sync::MutexGuard::try_map(g, |t| t.1.get_mut(3)).unwrap_err();
     assert_eq!(g.1, [1]);
 }
+
+/// `OwnedMutexGuard::map`: the mapped guard moves to another thread, keeps
+/// the mutex locked, unlocks on drop and releases its `Arc`; a declined
+/// `try_map` hands back a guard that still holds the lock.
+#[test]
+fn owned_mapped_guard_locks_until_dropped() {
+    use zio::sync::{OwnedMappedMutexGuard, OwnedMutexGuard};
+    let m = Arc::new(Mutex::new((0u32, vec![1u8])));
+    let g = m.clone().try_lock_owned().unwrap();
+    let g = match OwnedMutexGuard::try_map(g, |t| t.1.get_mut(9)) {
+        Ok(_) => panic!("index 9 does not exist"),
+        Err(g) => g,
+    };
+    assert!(m.try_lock().is_err(), "the handed-back guard still locks");
+    let mut n = OwnedMutexGuard::map(g, |t| &mut t.0);
+    assert_eq!(Arc::strong_count(&m), 2);
+    std::thread::spawn(move || {
+        *n += 1;
+        let n = OwnedMappedMutexGuard::map(n, |x| x);
+        assert!(OwnedMappedMutexGuard::mutex(&n).try_lock().is_err());
+    })
+    .join()
+    .unwrap();
+    assert_eq!(Arc::strong_count(&m), 1);
+    assert_eq!(m.try_lock().unwrap().0, 1);
+}

@@ -48,7 +48,7 @@ pub use barrier::{Barrier, BarrierWaitResult};
 pub use error::{
     AcquireError, AcquireTimeoutError, LockTimeoutError, TryAcquireError, TryLockError,
 };
-pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard};
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard};
 pub use notify::{Notified, Notify};
 pub use once_cell::{OnceCell, SetError};
 pub use rwlock::{

@@ -379,17 +379,10 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// assert_eq!(m.try_lock().unwrap().1, "ab");
     /// ```
     pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(
-        mut this: Self,
+        this: Self,
         f: F,
     ) -> MappedMutexGuard<'a, U> {
-        let data: *mut U = f(&mut *this);
-        let s = &this.lock.s;
-        std::mem::forget(this);
-        MappedMutexGuard {
-            s,
-            data,
-            _marker: PhantomData,
-        }
+        infallible(Self::try_map(this, |t| Some(f(t))))
     }
 
     /// Like [`MutexGuard::map`], but `f` may decline (returning `None`),
@@ -462,17 +455,10 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     /// assert_eq!(*g, 2);
     /// ```
     pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(
-        mut this: Self,
+        this: Self,
         f: F,
     ) -> MappedMutexGuard<'a, U> {
-        let data: *mut U = f(&mut *this);
-        let s = this.s;
-        std::mem::forget(this);
-        MappedMutexGuard {
-            s,
-            data,
-            _marker: PhantomData,
-        }
+        infallible(Self::try_map(this, |t| Some(f(t))))
     }
 
     /// Narrows the guard further if `f` returns `Some`.
@@ -529,7 +515,93 @@ impl<T: ?Sized> Drop for MappedMutexGuard<'_, T> {
     }
 }
 
+/// The guard of a `map`: `try_map` with a closure that never declines.
+fn infallible<G, E>(r: Result<G, E>) -> G {
+    match r {
+        Ok(g) => g,
+        Err(_) => unreachable!("the closure always returns Some"),
+    }
+}
+
+/// An [`OwnedMutexGuard`] narrowed to a part of the data (of type `U`) by
+/// [`OwnedMutexGuard::map`]; keeps the `Arc<Mutex<T>>` and unlocks on drop.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use zio::sync::{Mutex, OwnedMutexGuard};
+/// let m = Arc::new(Mutex::new((1, 2)));
+/// let mut g = OwnedMutexGuard::map(m.clone().try_lock_owned().unwrap(), |t| &mut t.1);
+/// std::thread::spawn(move || *g = 5).join().unwrap();
+/// assert_eq!(*m.try_lock().unwrap(), (1, 5));
+/// ```
+#[must_use = "the mutex unlocks as soon as the guard is dropped"]
+pub struct OwnedMappedMutexGuard<T: ?Sized, U: ?Sized = T> {
+    lock: Arc<Mutex<T>>,
+    data: *mut U,
+}
+
+// SAFETY: the guard is a unique `&mut U` plus an `Arc<Mutex<T>>` (which is
+// `Send + Sync` for `T: Send`): `Send`/`Sync` follow `&mut U`'s rules.
+unsafe impl<T: ?Sized + Send, U: ?Sized + Send> Send for OwnedMappedMutexGuard<T, U> {}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Send, U: ?Sized + Sync> Sync for OwnedMappedMutexGuard<T, U> {}
+
 impl<T: ?Sized> OwnedMutexGuard<T> {
+    /// Narrows the guard to a part of the data; the mutex stays locked
+    /// until the returned guard is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zio::sync::{Mutex, OwnedMutexGuard};
+    /// let m = Arc::new(Mutex::new(vec![1, 2]));
+    /// let mut first = OwnedMutexGuard::map(m.clone().try_lock_owned().unwrap(), |v| &mut v[0]);
+    /// *first = 7;
+    /// drop(first);
+    /// assert_eq!(*m.try_lock().unwrap(), [7, 2]);
+    /// ```
+    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(
+        this: Self,
+        f: F,
+    ) -> OwnedMappedMutexGuard<T, U> {
+        infallible(Self::try_map(this, |t| Some(f(t))))
+    }
+
+    /// Like [`OwnedMutexGuard::map`], but `f` may decline (returning
+    /// `None`), which hands the original guard back.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zio::sync::{Mutex, OwnedMutexGuard};
+    /// let m = Arc::new(Mutex::new(vec![1]));
+    /// let g = OwnedMutexGuard::try_map(m.try_lock_owned().unwrap(), |v| v.get_mut(5));
+    /// assert!(g.is_err());
+    /// ```
+    pub fn try_map<U: ?Sized, F: FnOnce(&mut T) -> Option<&mut U>>(
+        mut this: Self,
+        f: F,
+    ) -> Result<OwnedMappedMutexGuard<T, U>, Self> {
+        let data: *mut U = match f(&mut *this) {
+            Some(d) => d,
+            None => return Err(this),
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: `this` is never used or dropped again (ManuallyDrop), so
+        // moving its `Arc` out leaves exactly one owner; the permit moves
+        // with it to the new guard, which releases it on drop.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        Ok(OwnedMappedMutexGuard { lock, data })
+    }
+
     /// The mutex this guard locks.
     ///
     /// # Examples
@@ -586,6 +658,106 @@ impl<T: ?Sized> DerefMut for OwnedMutexGuard<T> {
 impl<T: ?Sized> Drop for OwnedMutexGuard<T> {
     fn drop(&mut self) {
         self.lock.s.release(1);
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
+    /// Narrows the guard further.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+    /// let m = Arc::new(Mutex::new(((1, 2), 3)));
+    /// let g = OwnedMutexGuard::map(m.try_lock_owned().unwrap(), |t| &mut t.0);
+    /// let g = OwnedMappedMutexGuard::map(g, |p| &mut p.1);
+    /// assert_eq!(*g, 2);
+    /// ```
+    pub fn map<V: ?Sized, F: FnOnce(&mut U) -> &mut V>(
+        this: Self,
+        f: F,
+    ) -> OwnedMappedMutexGuard<T, V> {
+        infallible(Self::try_map(this, |u| Some(f(u))))
+    }
+
+    /// Narrows the guard further if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+    /// let m = Arc::new(Mutex::new((vec![1], 0)));
+    /// let g = OwnedMutexGuard::map(m.try_lock_owned().unwrap(), |t| &mut t.0);
+    /// assert!(OwnedMappedMutexGuard::try_map(g, |v| v.get_mut(3)).is_err());
+    /// ```
+    pub fn try_map<V: ?Sized, F: FnOnce(&mut U) -> Option<&mut V>>(
+        mut this: Self,
+        f: F,
+    ) -> Result<OwnedMappedMutexGuard<T, V>, Self> {
+        let data: *mut V = match f(&mut *this) {
+            Some(d) => d,
+            None => return Err(this),
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: as in `OwnedMutexGuard::try_map`: `this` is never used
+        // again, so the `Arc` and the permit move to the new guard.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        Ok(OwnedMappedMutexGuard { lock, data })
+    }
+
+    /// The mutex this guard locks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+    /// let m = Arc::new(Mutex::new((1, 2)));
+    /// let g = OwnedMutexGuard::map(m.clone().try_lock_owned().unwrap(), |t| &mut t.0);
+    /// assert!(Arc::ptr_eq(OwnedMappedMutexGuard::mutex(&g), &m));
+    /// ```
+    pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
+        &this.lock
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Deref for OwnedMappedMutexGuard<T, U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        // SAFETY: `data` points into the locked mutex's data, kept alive by
+        // `lock`; this guard holds the only permit, so it alone accesses it.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> DerefMut for OwnedMappedMutexGuard<T, U> {
+    fn deref_mut(&mut self) -> &mut U {
+        // SAFETY: as in `deref`; `&mut self` makes this access unique.
+        unsafe { &mut *self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Drop for OwnedMappedMutexGuard<T, U> {
+    fn drop(&mut self) {
+        self.lock.s.release(1);
+    }
+}
+
+impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for OwnedMappedMutexGuard<T, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized, U: ?Sized + fmt::Display> fmt::Display for OwnedMappedMutexGuard<T, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
     }
 }
 
