@@ -288,3 +288,41 @@ fn join_handle_await_is_cancel_safe() {
         });
     });
 }
+
+/// Abort reaches a task in every state its registration can be in: queued
+/// and never polled, and inside its first poll (about to wait forever
+/// with no waker stored anywhere).
+#[test]
+fn abort_before_and_during_the_first_poll() {
+    watchdog("abort_before_and_during_the_first_poll", || {
+        let rt = current_rt();
+        rt.block_on(async {
+            let polled = Arc::new(AtomicBool::new(false));
+            let p = polled.clone();
+            let h = zio::spawn(async move { p.store(true, Ordering::SeqCst) });
+            let via_handle = h.abort_handle();
+            via_handle.abort();
+            assert!(h.await.unwrap_err().is_cancelled());
+            assert!(!polled.load(Ordering::SeqCst), "an aborted task never runs");
+        });
+        let rt = multi_rt(2);
+        rt.block_on(async {
+            let inside = Arc::new(AtomicBool::new(false));
+            let aborted = Arc::new(AtomicBool::new(false));
+            let (i, a) = (inside.clone(), aborted.clone());
+            let h = zio::spawn(async move {
+                i.store(true, Ordering::SeqCst);
+                while !a.load(Ordering::SeqCst) {
+                    std::hint::spin_loop();
+                }
+                std::future::pending::<()>().await
+            });
+            while !inside.load(Ordering::SeqCst) {
+                zio::task::yield_now().await;
+            }
+            h.abort();
+            aborted.store(true, Ordering::SeqCst);
+            assert!(h.await.unwrap_err().is_cancelled());
+        });
+    });
+}

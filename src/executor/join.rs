@@ -33,6 +33,9 @@ pub struct JoinHandle<T> {
     /// The task's metadata, kept alive by the task handle above (and by the
     /// allocation it points to, which outlives the handle's use of it here).
     meta: NonNull<TaskMeta>,
+    /// The task's waker: `abort` wakes the task with it so that it sees the
+    /// flag (a task that is queued or running already will see it anyway).
+    waker: Waker,
 }
 
 // SAFETY: as `async_task::Task<T, M>`: the handle moves the output across
@@ -44,11 +47,15 @@ unsafe impl<T: Send> Sync for JoinHandle<T> {}
 impl<T> Unpin for JoinHandle<T> {}
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(task: async_task::Task<TaskResult<T>, TaskMeta>) -> JoinHandle<T> {
+    pub(crate) fn new(
+        task: async_task::Task<TaskResult<T>, TaskMeta>,
+        waker: Waker,
+    ) -> JoinHandle<T> {
         let meta = NonNull::from(task.metadata());
         JoinHandle {
             task: Some(task.fallible()),
             meta,
+            waker,
         }
     }
 
@@ -77,9 +84,7 @@ impl<T> JoinHandle<T> {
     pub fn abort(&self) {
         let Some(meta) = self.meta() else { return };
         meta.abort();
-        if let Some(rt) = meta.runtime() {
-            rt.registry().wake(meta.key());
-        }
+        self.waker.wake_by_ref();
     }
 
     /// Whether the task has finished (completed, panicked or aborted).
@@ -110,15 +115,10 @@ impl<T> JoinHandle<T> {
     /// # });
     /// ```
     pub fn abort_handle(&self) -> AbortHandle {
-        let Some(meta) = self.meta() else {
-            return AbortHandle { target: None };
-        };
-        let waker = match meta.runtime() {
-            Some(rt) => rt.registry().waker(meta.key(), meta.id()),
-            None => None,
-        };
         AbortHandle {
-            target: waker.map(|w| (w, NonNull::from(meta))),
+            target: self
+                .meta()
+                .map(|meta| (self.waker.clone(), NonNull::from(meta))),
         }
     }
 }

@@ -1,6 +1,6 @@
-//! The registry of a runtime's live tasks: a waker for each, so shutdown
-//! can reach tasks that sit in no queue (waiting on a channel, a timer, an
-//! op), and abort can wake a task by its key.
+//! The registry of a runtime's waiting tasks: a waker for each task that
+//! has returned `Pending` at least once, so shutdown can reach tasks that
+//! sit in no queue (waiting on a channel, a timer, an op).
 //!
 //! Sharded to keep spawns on different threads from contending: a key
 //! carries its shard in the low bits.
@@ -13,13 +13,8 @@ use slab::Slab;
 const SHARD_BITS: usize = 4;
 const SHARDS: usize = 1 << SHARD_BITS;
 
-/// A registered task: its waker (taken at shutdown) and its identity (the
-/// address of its metadata), which tells a reused key from the original.
-#[derive(Debug)]
-struct Entry {
-    waker: Option<Waker>,
-    id: usize,
-}
+/// A registered task's waker; `None` once shutdown took it.
+type Entry = Option<Waker>;
 
 #[derive(Debug)]
 pub(crate) struct Registry {
@@ -51,15 +46,12 @@ impl Registry {
     }
 
     /// Lists a task; returns its key.
-    pub(crate) fn insert(&self, waker: Waker, id: usize) -> usize {
+    pub(crate) fn insert(&self, waker: Waker) -> usize {
         let shard = shard_for_thread();
         let index = self.shards[shard]
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(Entry {
-                waker: Some(waker),
-                id,
-            });
+            .insert(Some(waker));
         (index << SHARD_BITS) | shard
     }
 
@@ -68,32 +60,12 @@ impl Registry {
         drop(waker);
     }
 
-    /// Wakes the task at `key`, if it is still there.
-    pub(crate) fn wake(&self, key: usize) {
-        let waker = self
-            .shard(key)
-            .get(key >> SHARD_BITS)
-            .and_then(|e| e.waker.clone());
-        if let Some(w) = waker {
-            w.wake();
-        }
-    }
-
-    /// A clone of the waker of the task at `key`, if that is still the task
-    /// identified by `id`.
-    pub(crate) fn waker(&self, key: usize, id: usize) -> Option<Waker> {
-        self.shard(key)
-            .get(key >> SHARD_BITS)
-            .filter(|e| e.id == id)
-            .and_then(|e| e.waker.clone())
-    }
-
     /// Takes every waker out (the tasks stay registered until dropped).
     pub(crate) fn take_all(&self) -> Vec<Waker> {
         let mut all = Vec::new();
         for shard in self.shards.iter() {
             let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
-            all.extend(shard.iter_mut().filter_map(|(_, e)| e.waker.take()));
+            all.extend(shard.iter_mut().filter_map(|(_, e)| e.take()));
         }
         all
     }

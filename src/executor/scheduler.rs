@@ -6,7 +6,8 @@
 //! the back of the local queue if it yielded); a task woken anywhere else
 //! goes to the global injector, and a parked worker is woken for it. A
 //! current-thread runtime is the same machinery with one slot, run by
-//! whichever thread is inside `block_on`.
+//! whichever thread is inside `block_on`, without the LIFO slot (FIFO, as
+//! tokio's current-thread scheduler).
 
 use std::sync::atomic::{fence, AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};

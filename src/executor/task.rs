@@ -8,7 +8,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use async_task::{Builder, ScheduleInfo, WithInfo};
 
@@ -18,10 +18,12 @@ use super::scheduler::Shared;
 /// Data stored in every task's header.
 #[derive(Debug)]
 pub(crate) struct TaskMeta {
-    /// The runtime whose registry lists the task (`None`: a blocking job).
+    /// The runtime whose registry lists the task once it waits (`None`: a
+    /// blocking job).
     runtime: Option<Arc<Shared>>,
-    /// Key in that registry, set right after the task is created (before
-    /// its first schedule, so before anything reads it).
+    /// Key in that registry, [`UNREGISTERED`] until the task first returns
+    /// `Pending`. Only the thread running the task touches it (the task's
+    /// own scheduling orders those threads).
     key: AtomicUsize,
     /// Set by `abort`; the wrapper future checks it before each poll.
     aborted: AtomicBool,
@@ -32,28 +34,31 @@ impl TaskMeta {
         self.aborted.store(true, Ordering::Release);
     }
 
-    pub(crate) fn key(&self) -> usize {
-        self.key.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn runtime(&self) -> Option<&Arc<Shared>> {
-        self.runtime.as_ref()
-    }
-
-    /// The task's identity: the address of its metadata, which is stable
-    /// for the life of the task's allocation.
-    pub(crate) fn id(&self) -> usize {
-        self as *const TaskMeta as usize
+    /// Lists the task in its runtime's registry the first time it waits, so
+    /// that shutdown reaches it; a task that completes in its first poll
+    /// (or was never polled: it sits in a queue, which shutdown drains)
+    /// never needs it.
+    fn register(&self, waker: &Waker) {
+        if let Some(rt) = &self.runtime {
+            if self.key.load(Ordering::Relaxed) == UNREGISTERED {
+                let key = rt.registry().insert(waker.clone());
+                self.key.store(key, Ordering::Relaxed);
+            }
+        }
     }
 }
+
+/// [`TaskMeta::key`] of a task that has not waited yet.
+const UNREGISTERED: usize = usize::MAX;
 
 pub(crate) type Runnable = async_task::Runnable<TaskMeta>;
 
 /// What a task's future resolves to inside the executor.
 pub(crate) type TaskResult<T> = Result<T, JoinError>;
 
-/// Wraps the user's future: checks the abort flag, catches panics, and
-/// takes the task out of its runtime's registry when it is dropped.
+/// Wraps the user's future: checks the abort flag, catches panics, lists
+/// the task in its runtime's registry when it first waits, and takes it
+/// out when it is dropped.
 struct TaskFuture<'a, F> {
     meta: &'a TaskMeta,
     future: F,
@@ -73,7 +78,10 @@ impl<F: Future> Future for TaskFuture<'_, F> {
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Pending) => {
+                this.meta.register(cx.waker());
+                Poll::Pending
+            }
             Err(panic) => Poll::Ready(Err(JoinError::panic(panic))),
         }
     }
@@ -81,15 +89,16 @@ impl<F: Future> Future for TaskFuture<'_, F> {
 
 impl<F> Drop for TaskFuture<'_, F> {
     fn drop(&mut self) {
-        if let Some(rt) = &self.meta.runtime {
-            rt.registry().remove(self.meta.key());
+        let key = self.meta.key.load(Ordering::Relaxed);
+        if let (Some(rt), true) = (&self.meta.runtime, key != UNREGISTERED) {
+            rt.registry().remove(key);
         }
     }
 }
 
 /// Creates a task. `schedule` decides where its runnable goes each time it
-/// is woken; `runtime` lists the task in that runtime's registry so that
-/// shutting the runtime down reaches it.
+/// is woken; `runtime` is the runtime whose registry lists the task once
+/// it waits, so that shutting the runtime down reaches it.
 ///
 /// # Safety
 ///
@@ -108,7 +117,7 @@ where
 {
     let meta = TaskMeta {
         runtime,
-        key: AtomicUsize::new(usize::MAX),
+        key: AtomicUsize::new(UNREGISTERED),
         aborted: AtomicBool::new(false),
     };
     let make_future = wrap(future);
@@ -120,12 +129,8 @@ where
             .metadata(meta)
             .spawn_unchecked(make_future, WithInfo(schedule))
     };
-    let meta = runnable.metadata();
-    if let Some(rt) = &meta.runtime {
-        let key = rt.registry().insert(runnable.waker(), meta.id());
-        meta.key.store(key, Ordering::Relaxed);
-    }
-    (runnable, JoinHandle::new(task))
+    let waker = runnable.waker();
+    (runnable, JoinHandle::new(task, waker))
 }
 
 /// The closure that builds a task's future around its metadata.

@@ -4,8 +4,8 @@
 //! shutdown; a current-thread runtime's `block_on` runs the same loop for
 //! its one slot until the main future completes. While the loop runs, a
 //! thread-local points at the worker's context so that tasks woken on this
-//! thread are queued here (the LIFO slot for message passing) without
-//! touching shared queues.
+//! thread are queued here (on a multi-thread runtime, in the LIFO slot for
+//! message passing) without touching shared queues.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -71,6 +71,11 @@ pub(crate) fn schedule_local(
                     push_queue(ctx, other);
                 }
             }
+            push_queue(ctx, r);
+        } else if ctx.shared.flavor == Flavor::CurrentThread {
+            // One thread runs everything: a LIFO slot would only make a
+            // task that awaits many others (a join loop) bounce back after
+            // each of them. FIFO, as tokio's current-thread scheduler.
             push_queue(ctx, r);
         } else if let Some(prev) = ctx.lifo.replace(Some(r)) {
             push_queue(ctx, prev);
