@@ -9,6 +9,8 @@
 //! - A bounded blocking pool ([`spawn_blocking`]).
 //! - Sync primitives that work between zio, other executors and plain
 //!   threads ([`sync`]).
+//! - [`CompletionQueue`]: many operations in flight from one task, their
+//!   completions taken as they finish ([`cq`]).
 //!
 //! # Examples
 //!
@@ -23,6 +25,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod compat;
+pub mod cq;
 mod executor;
 mod loom;
 mod reactor;
@@ -47,6 +50,7 @@ pub mod task {
     };
 }
 
+pub use cq::CompletionQueue;
 pub use executor::{block_on, spawn, spawn_blocking};
 
 pub use tokio::{join, pin, select, try_join};

@@ -47,7 +47,8 @@ pub(crate) fn live_ops() -> usize {
 /// A request from another thread.
 pub(crate) enum Remote {
     Submit(RawOp),
-    Cancel(RawOp),
+    /// Cancel the op if its cell is still in the use (generation) named.
+    Cancel(RawOp, u32),
     Timer(Arc<TimerEntry>),
     /// An op the epoll backend ran on the blocking pool finished.
     Done(RawOp, i32),
@@ -67,7 +68,7 @@ impl std::fmt::Debug for Remote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Remote::Submit(_) => "Submit",
-            Remote::Cancel(_) => "Cancel",
+            Remote::Cancel(..) => "Cancel",
             Remote::Timer(_) => "Timer",
             Remote::Done(..) => "Done",
         })
@@ -96,7 +97,7 @@ impl DriverShared {
             Err(e) => match e.into_inner() {
                 Remote::Submit(op) => finish(op, -libc::ECANCELED),
                 Remote::Timer(entry) => super::fallback::shared().send(Remote::Timer(entry)),
-                Remote::Cancel(_) | Remote::Done(..) => {}
+                Remote::Cancel(..) | Remote::Done(..) => {}
             },
         }
     }
@@ -190,6 +191,14 @@ impl Driver {
         self.ops.len()
     }
 
+    /// Makes room for `additional` more ops in flight and as many
+    /// completions per turn, so that they allocate nothing.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.ops.reserve(additional);
+        self.cqes.reserve(additional);
+        self.pending.released.reserve(additional);
+    }
+
     pub(crate) fn io_backend(&self) -> IoBackend {
         self.backend.kind()
     }
@@ -233,7 +242,13 @@ impl Driver {
         }
     }
 
-    fn cancel_local(&mut self, op: RawOp) {
+    /// Cancels `op` if its cell is still in use `generation`; a reusable
+    /// cell whose op completed may already carry a later op, which a
+    /// cancel by address would hit.
+    fn cancel_local(&mut self, op: RawOp, generation: u32) {
+        if op.generation() != generation {
+            return self.pending.released.push(op);
+        }
         match &mut self.backend {
             Backend::Uring(u) => {
                 let entry = opcode::AsyncCancel::new(op.addr() | TAG_OP)
@@ -252,7 +267,7 @@ impl Driver {
         while let Ok(msg) = self.shared.inbox.pop() {
             match msg {
                 Remote::Submit(op) => self.submit_local(op, false),
-                Remote::Cancel(op) => self.cancel_local(op),
+                Remote::Cancel(op, generation) => self.cancel_local(op, generation),
                 Remote::Timer(entry) => self.timers.insert(entry),
                 Remote::Done(op, res) => {
                     self.cqes.push(Cqe {
@@ -361,7 +376,8 @@ impl Driver {
         self.drain_inbox();
         let in_flight: Vec<RawOp> = self.ops.iter().map(|(_, op)| op.clone()).collect();
         for op in in_flight {
-            self.cancel_local(op);
+            let generation = op.generation();
+            self.cancel_local(op, generation);
         }
         if let Backend::Uring(u) = &mut self.backend {
             u.disarm_eventfd(&mut self.cqes);
@@ -454,17 +470,24 @@ pub(crate) fn submit(op: RawOp) -> Arc<DriverShared> {
     to_current_or_fallback(op, |d, op| d.submit_local(op, true), Remote::Submit)
 }
 
-/// Asks `home` to cancel an op in flight.
-pub(crate) fn cancel(home: &Arc<DriverShared>, op: RawOp) {
+/// Asks `home` to cancel an op in flight, if its cell is still in use
+/// `generation` when the request gets there.
+pub(crate) fn cancel(home: &Arc<DriverShared>, op: RawOp, generation: u32) {
     let mut op = Some(op);
     with_current(|d| {
         if Arc::ptr_eq(&d.shared, home) {
-            d.cancel_local(op.take().expect("op"));
+            d.cancel_local(op.take().expect("op"), generation);
         }
     });
     if let Some(op) = op {
-        home.send(Remote::Cancel(op));
+        home.send(Remote::Cancel(op, generation));
     }
+}
+
+/// Makes room in the calling thread's driver, if it has one, for
+/// `additional` more ops in flight.
+pub(crate) fn reserve(additional: usize) {
+    with_current(|d| d.reserve(additional));
 }
 
 /// Registers a timer with the calling thread's driver, or the fallback

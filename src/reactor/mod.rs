@@ -4,6 +4,8 @@
 //! - `op.rs`: the `OpCode` trait (an op describes itself), the shared
 //!   `OpCell` and the `Op<T>` future with its lifecycle and cancel-on-drop.
 //! - `ops/`: one file per operation.
+//! - `pool.rs`: reusable op cells, the storage of a completion queue: no
+//!   allocation per op.
 //! - `driver.rs`: the per-thread driver (ring, timers, inbox for other
 //!   threads) and the thread-local through which ops find it.
 //! - `uring/`: the io_uring backend (setup, submission with back-pressure,
@@ -19,6 +21,7 @@ mod fallback;
 mod fd;
 mod op;
 pub(crate) mod ops;
+mod pool;
 mod unpark;
 mod uring;
 
@@ -27,6 +30,7 @@ pub(crate) use driver::live_ops;
 pub(crate) use driver::{
     add_timer, install, uninstall, with_current, Completions, Driver, DriverShared,
 };
+pub(crate) use pool::{Key, OpPool};
 pub(crate) use uring::RingConfig;
 pub(crate) use {
     fd::SharedFd,

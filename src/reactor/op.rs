@@ -16,6 +16,12 @@
 //! The state is atomic and the waker an `AtomicWaker`, so a task that was
 //! stolen by another worker can poll or drop the op from there; only
 //! requests that touch the ring (submit, cancel) go through the home driver.
+//!
+//! The driver sees an op only as a [`RawOp`]: a pointer to the [`Header`]
+//! at the start of a cell, whose vtable says how to reach the op's data,
+//! how to record a completion and how to count references. Besides the
+//! `Arc<OpCell<T>>` of each `Op<T>`, `pool.rs` puts reusable cells behind
+//! the same header (the completion queue's slots).
 
 use std::cell::UnsafeCell;
 use std::future::Future;
@@ -24,9 +30,9 @@ use std::marker::PhantomData;
 use std::os::fd::RawFd;
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use atomic_waker::AtomicWaker;
 use io_uring::squeue::Entry;
@@ -42,8 +48,8 @@ pub(crate) enum EpollPlan {
     /// The syscall may block and has no readiness (regular files, fsync,
     /// open, statx, ...): run [`OpCode::syscall`] on the blocking pool.
     Blocking,
-    /// Completes by itself after this long (the timeout op).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// Completes by itself after this long (the timeout op); `ZERO` runs
+    /// [`OpCode::syscall`] at once, without waiting for anything.
     After(std::time::Duration),
 }
 
@@ -90,31 +96,55 @@ pub(crate) trait OpCode: Send + 'static {
     fn complete_orphan(&mut self, _res: i32) {}
 }
 
-const IDLE: u8 = 0;
-const IN_FLIGHT: u8 = 1;
-const COMPLETED: u8 = 2;
-const CANCELLED: u8 = 3;
+pub(super) const IDLE: u8 = 0;
+pub(super) const IN_FLIGHT: u8 = 1;
+pub(super) const COMPLETED: u8 = 2;
+pub(super) const CANCELLED: u8 = 3;
 
-/// Type-erased functions of one `OpCell<T>`.
-struct VTable {
-    entry: unsafe fn(NonNull<Header>) -> Entry,
-    plan: unsafe fn(NonNull<Header>) -> EpollPlan,
-    syscall: unsafe fn(NonNull<Header>) -> i32,
-    orphan: unsafe fn(NonNull<Header>, i32),
-    release: unsafe fn(NonNull<Header>),
+/// Type-erased functions of one kind of cell (`OpCell<T>`, or a pool's
+/// cell). All take a pointer to the cell's header, derived from a pointer
+/// to the whole cell.
+pub(super) struct VTable {
+    pub(super) entry: unsafe fn(NonNull<Header>) -> Entry,
+    pub(super) plan: unsafe fn(NonNull<Header>) -> EpollPlan,
+    pub(super) syscall: unsafe fn(NonNull<Header>) -> i32,
+    /// Records the final result; returns the waker to wake.
+    pub(super) complete: unsafe fn(NonNull<Header>, i32, u32) -> Option<Waker>,
+    /// Adds one reference (a new `RawOp`).
+    pub(super) acquire: unsafe fn(NonNull<Header>),
+    /// Gives one reference up.
+    pub(super) release: unsafe fn(NonNull<Header>),
 }
 
-/// The type-independent head of an [`OpCell`]; `RawOp` points here.
+/// The type-independent head of a cell; `RawOp` points here.
 pub(crate) struct Header {
     vtable: &'static VTable,
-    state: AtomicU8,
+    pub(super) state: AtomicU8,
     /// `(res, flags)` of the CQE; written by the driver before the state
     /// becomes COMPLETED, read by the future after it sees COMPLETED.
-    result: UnsafeCell<(i32, u32)>,
+    pub(super) result: UnsafeCell<(i32, u32)>,
     waker: AtomicWaker,
     /// Index in the home driver's table of in-flight ops; only the home
     /// driver's thread touches it.
     slot: UnsafeCell<usize>,
+    /// Which use of a reusable cell is in flight (always 0 for an
+    /// `OpCell`): a cancel request for an earlier use must not hit a later
+    /// one that reuses the cell's address. Written by the cell's owner
+    /// before it submits, read by drivers.
+    pub(super) generation: AtomicU32,
+}
+
+impl Header {
+    pub(super) fn new(vtable: &'static VTable) -> Header {
+        Header {
+            vtable,
+            state: AtomicU8::new(IDLE),
+            result: UnsafeCell::new((0, 0)),
+            waker: AtomicWaker::new(),
+            slot: UnsafeCell::new(usize::MAX),
+            generation: AtomicU32::new(0),
+        }
+    }
 }
 
 // SAFETY: `result` and `slot` are plain data whose accesses are ordered by
@@ -129,10 +159,10 @@ unsafe impl Send for Header {}
 /// the cell is a pointer to its header.
 #[repr(C)]
 pub(crate) struct OpCell<T> {
-    header: Header,
+    pub(super) header: Header,
     /// The op. Owned by the driver between submission and completion (or
     /// until the final CQE of a cancelled op), by the future otherwise.
-    data: UnsafeCell<Option<T>>,
+    pub(super) data: UnsafeCell<Option<T>>,
 }
 
 // SAFETY: access to `data` is handed between the future and the driver by
@@ -145,14 +175,26 @@ impl<T: OpCode> OpCell<T> {
         entry: Self::entry_raw,
         plan: Self::plan_raw,
         syscall: Self::syscall_raw,
-        orphan: Self::orphan_raw,
+        complete: Self::complete_raw,
+        acquire: Self::acquire_raw,
         release: Self::release_raw,
     };
 
+    /// An op cell in state IDLE, for the first poll of an `Op<T>` or for a
+    /// pool to reuse.
+    pub(super) fn new(data: Option<T>, vtable: &'static VTable) -> OpCell<T> {
+        OpCell {
+            header: Header::new(vtable),
+            data: UnsafeCell::new(data),
+        }
+    }
+
     /// # Safety
-    /// `header` must point at the header of a live `OpCell<T>` whose data the
-    /// calling driver owns (state IN_FLIGHT, called once at submission).
-    unsafe fn entry_raw(header: NonNull<Header>) -> Entry {
+    /// `header` must point at the header of a live `OpCell<T>` (or of a
+    /// `repr(C)` cell that starts with one), derived from a pointer to the
+    /// whole cell, whose data the calling driver owns (state IN_FLIGHT,
+    /// called once at submission). The same holds for the functions below.
+    pub(super) unsafe fn entry_raw(header: NonNull<Header>) -> Entry {
         // SAFETY: per the contract the cell is an `OpCell<T>` (repr(C), header
         // first) and the driver has exclusive access to `data` now.
         let cell = unsafe { header.cast::<OpCell<T>>().as_ref() };
@@ -166,7 +208,7 @@ impl<T: OpCode> OpCell<T> {
     /// # Safety
     /// As `entry_raw`: a live `OpCell<T>` whose data the caller (the home
     /// driver, or the blocking-pool thread it handed the op to) owns.
-    unsafe fn plan_raw(header: NonNull<Header>) -> EpollPlan {
+    pub(super) unsafe fn plan_raw(header: NonNull<Header>) -> EpollPlan {
         // SAFETY: per the contract.
         let cell = unsafe { header.cast::<OpCell<T>>().as_ref() };
         // SAFETY: exclusive access per the contract.
@@ -178,7 +220,7 @@ impl<T: OpCode> OpCell<T> {
 
     /// # Safety
     /// As `plan_raw`.
-    unsafe fn syscall_raw(header: NonNull<Header>) -> i32 {
+    pub(super) unsafe fn syscall_raw(header: NonNull<Header>) -> i32 {
         // SAFETY: per the contract.
         let cell = unsafe { header.cast::<OpCell<T>>().as_ref() };
         // SAFETY: exclusive access per the contract.
@@ -189,13 +231,48 @@ impl<T: OpCode> OpCell<T> {
     /// # Safety
     /// `header` must point at a live `OpCell<T>` in state CANCELLED: the
     /// future is gone and the driver owns the data.
-    unsafe fn orphan_raw(header: NonNull<Header>, res: i32) {
+    pub(super) unsafe fn orphan_raw(header: NonNull<Header>, res: i32) {
         // SAFETY: per the contract.
         let cell = unsafe { header.cast::<OpCell<T>>().as_ref() };
         // SAFETY: the future was dropped; nobody else touches `data`.
         if let Some(data) = unsafe { &mut *cell.data.get() } {
             data.complete_orphan(res);
         }
+    }
+
+    /// Records the result and hands the op to its future (COMPLETED), or,
+    /// if the future is gone (CANCELLED), releases what the op produced.
+    ///
+    /// # Safety
+    /// As `entry_raw`; called once per submission, by the driver that
+    /// received the final completion.
+    unsafe fn complete_raw(header: NonNull<Header>, res: i32, flags: u32) -> Option<Waker> {
+        // SAFETY: per the contract the header is alive.
+        let h = unsafe { header.as_ref() };
+        // SAFETY: the future reads `result` only after it sees COMPLETED,
+        // which is stored below; until then the driver alone touches it.
+        unsafe { *h.result.get() = (res, flags) };
+        match h
+            .state
+            .compare_exchange(IN_FLIGHT, COMPLETED, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => h.waker.take(),
+            Err(_) => {
+                // CANCELLED: the future is gone and the data is ours.
+                // SAFETY: per the contract, and the state is CANCELLED.
+                unsafe { Self::orphan_raw(header, res) };
+                None
+            }
+        }
+    }
+
+    /// # Safety
+    /// `header` must point at an `OpCell<T>` owned by an `Arc` of which the
+    /// caller holds a count.
+    unsafe fn acquire_raw(header: NonNull<Header>) {
+        // SAFETY: per the contract the cell is alive; the new count is
+        // owned by the caller's new `RawOp`.
+        unsafe { Arc::increment_strong_count(header.cast::<OpCell<T>>().as_ptr().cast_const()) };
     }
 
     /// # Safety
@@ -221,6 +298,19 @@ impl RawOp {
         let ptr = Arc::into_raw(cell).cast_mut().cast::<Header>();
         // SAFETY: `Arc::into_raw` never returns null.
         RawOp(unsafe { NonNull::new_unchecked(ptr) })
+    }
+
+    /// A new reference to the cell at `header`, counted by its vtable's
+    /// `acquire`.
+    ///
+    /// # Safety
+    /// `header` must point at the header of a live cell, derived from a
+    /// pointer to the whole cell, and the cell must stay alive while any
+    /// reference counted by its vtable exists.
+    pub(super) unsafe fn acquire(header: NonNull<Header>) -> RawOp {
+        // SAFETY: per the contract the cell is alive and the vtable is its own.
+        unsafe { (header.as_ref().vtable.acquire)(header) };
+        RawOp(header)
     }
 
     fn header(&self) -> &Header {
@@ -286,36 +376,24 @@ impl RawOp {
         unsafe { *self.header().slot.get() = slot }
     }
 
-    /// Records the kernel's result. Returns the waker to wake (after the
-    /// driver has released its own state), if the future is still there.
-    pub(crate) fn complete(&self, res: i32, flags: u32) -> Option<std::task::Waker> {
-        let header = self.header();
-        // SAFETY: the future reads `result` only after it sees COMPLETED,
-        // which is stored below; until then the driver alone touches it.
-        unsafe { *header.result.get() = (res, flags) };
-        match header.state.compare_exchange(
-            IN_FLIGHT,
-            COMPLETED,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            Ok(_) => header.waker.take(),
-            Err(_) => {
-                // CANCELLED: the future is gone and the data is ours.
-                // SAFETY: the vtable matches the cell and the state is CANCELLED.
-                unsafe { (header.vtable.orphan)(self.0, res) };
-                None
-            }
-        }
+    /// Which use of the cell is in flight now (see [`Header::generation`]).
+    pub(crate) fn generation(&self) -> u32 {
+        self.header().generation.load(Ordering::Acquire)
+    }
+
+    /// Records the kernel's final result. Returns the waker to wake (after
+    /// the driver has released its own state), if anyone waits.
+    pub(crate) fn complete(&self, res: i32, flags: u32) -> Option<Waker> {
+        // SAFETY: the vtable matches the cell; the op is in flight and this
+        // is its final completion, processed once by its driver.
+        unsafe { (self.header().vtable.complete)(self.0, res, flags) }
     }
 }
 
 impl Clone for RawOp {
     fn clone(&self) -> RawOp {
-        // SAFETY: we own a count, so the cell is alive; this adds one more,
-        // which the new RawOp owns.
-        unsafe { Arc::increment_strong_count(self.0.as_ptr().cast_const()) };
-        RawOp(self.0)
+        // SAFETY: we own a reference, so the cell is alive.
+        unsafe { RawOp::acquire(self.0) }
     }
 }
 
@@ -343,16 +421,7 @@ pub(crate) struct Op<T: OpCode> {
 
 impl<T: OpCode> Op<T> {
     pub(crate) fn new(data: T) -> Op<T> {
-        let cell = Arc::new(OpCell {
-            header: Header {
-                vtable: &OpCell::<T>::VTABLE,
-                state: AtomicU8::new(IDLE),
-                result: UnsafeCell::new((0, 0)),
-                waker: AtomicWaker::new(),
-                slot: UnsafeCell::new(usize::MAX),
-            },
-            data: UnsafeCell::new(Some(data)),
-        });
+        let cell = Arc::new(OpCell::new(Some(data), &OpCell::<T>::VTABLE));
         Op {
             cell,
             home: None,
@@ -422,7 +491,7 @@ impl<T: OpCode> Drop for Op<T> {
                 // the driver holds keeps the data alive, and nothing is
                 // left to cancel from here.
                 if let Some(home) = &self.home {
-                    driver::cancel(home, RawOp::new(self.cell.clone()));
+                    driver::cancel(home, RawOp::new(self.cell.clone()), 0);
                 }
             }
             Err(COMPLETED) => {
@@ -465,7 +534,6 @@ pub(crate) fn syscall_result(ret: isize) -> i32 {
 /// timeout). Ops on descriptors that may be in blocking mode (a pipe, a
 /// tty) ask this before their syscall, so the epoll backend never blocks
 /// in one; errors and hang-ups count as ready (the syscall reports them).
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn ready_now(fd: RawFd, interest: Interest) -> bool {
     if fd < 0 {
         // Let the syscall report EBADF.

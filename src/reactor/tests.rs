@@ -24,12 +24,12 @@ use super::ops::{Nop, Read, Timeout, Write};
 use crate::runtime::{Builder, Runtime};
 
 /// Tests that count live ops process-wide run one at a time.
-fn serial() -> MutexGuard<'static, ()> {
+pub(super) fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn pipe() -> (OwnedFd, OwnedFd) {
+pub(super) fn pipe() -> (OwnedFd, OwnedFd) {
     let mut fds = [0; 2];
     // SAFETY: `fds` has room for the two descriptors pipe2 writes.
     let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
@@ -39,7 +39,10 @@ fn pipe() -> (OwnedFd, OwnedFd) {
 }
 
 /// Runs `f` on a thread and fails the test if it takes longer than `limit`.
-fn watchdog<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+pub(super) fn watchdog<T: Send + 'static>(
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(f());
@@ -48,7 +51,7 @@ fn watchdog<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + '
         .unwrap_or_else(|_| panic!("watchdog: the test did not finish within {limit:?}"))
 }
 
-fn wait_for_no_live_ops() {
+pub(super) fn wait_for_no_live_ops() {
     let deadline = Instant::now() + Duration::from_secs(30);
     while live_ops() != 0 {
         assert!(Instant::now() < deadline, "{} ops still live", live_ops());
@@ -87,7 +90,7 @@ fn nop_timeout_read_write_on_a_worker_and_off_runtime() {
 }
 
 /// Counts drops and checks each happens after the op's completion.
-static CANARY_DROPS: AtomicUsize = AtomicUsize::new(0);
+pub(super) static CANARY_DROPS: AtomicUsize = AtomicUsize::new(0);
 
 struct Canary {
     buf: Vec<u8>,
@@ -106,7 +109,7 @@ impl Drop for Canary {
 
 /// A read into a canary; marks it completed when the CQE is processed,
 /// whether or not the future is still there.
-struct CanaryRead {
+pub(super) struct CanaryRead {
     fd: RawFd,
     canary: Canary,
 }
@@ -146,14 +149,20 @@ impl OpCode for CanaryRead {
     }
 }
 
+impl CanaryRead {
+    pub(super) fn new(fd: RawFd) -> CanaryRead {
+        CanaryRead {
+            fd,
+            canary: Canary {
+                buf: Vec::with_capacity(64),
+                completed: Arc::new(AtomicBool::new(false)),
+            },
+        }
+    }
+}
+
 fn canary_read(fd: RawFd) -> Op<CanaryRead> {
-    Op::new(CanaryRead {
-        fd,
-        canary: Canary {
-            buf: Vec::with_capacity(64),
-            completed: Arc::new(AtomicBool::new(false)),
-        },
-    })
+    Op::new(CanaryRead::new(fd))
 }
 
 /// Polls `op` once (submitting it) and returns it, still in flight.

@@ -35,16 +35,7 @@ impl<B: IoBufMut> OpCode for Read<B> {
     }
 
     fn epoll_plan(&self) -> EpollPlan {
-        // A positioned read is a file read: no readiness. A read at the
-        // current position may be a pipe, socket or tty.
-        if self.offset == u64::MAX {
-            EpollPlan::Ready {
-                fd: self.fd,
-                interest: Interest::Read,
-            }
-        } else {
-            EpollPlan::Blocking
-        }
+        super::position_plan(self.fd, self.offset, Interest::Read)
     }
 
     fn syscall(&mut self) -> i32 {

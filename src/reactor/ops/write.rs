@@ -34,14 +34,7 @@ impl<B: IoBuf> OpCode for Write<B> {
     }
 
     fn epoll_plan(&self) -> EpollPlan {
-        if self.offset == u64::MAX {
-            EpollPlan::Ready {
-                fd: self.fd,
-                interest: Interest::Write,
-            }
-        } else {
-            EpollPlan::Blocking
-        }
+        super::position_plan(self.fd, self.offset, Interest::Write)
     }
 
     fn syscall(&mut self) -> i32 {

@@ -10,18 +10,18 @@ use crate::reactor::{cqe_result, syscall_result, EpollPlan, OpCode, SharedFd};
 
 /// Flushes a file's data (and with `datasync == false` its metadata too).
 #[derive(Debug)]
-pub(crate) struct Fsync {
-    fd: SharedFd,
+pub(crate) struct Fsync<F = SharedFd> {
+    fd: F,
     datasync: bool,
 }
 
-impl Fsync {
-    pub(crate) fn new(fd: SharedFd, datasync: bool) -> Fsync {
+impl<F: AsRawFd> Fsync<F> {
+    pub(crate) fn new(fd: F, datasync: bool) -> Fsync<F> {
         Fsync { fd, datasync }
     }
 }
 
-impl OpCode for Fsync {
+impl<F: AsRawFd + Send + 'static> OpCode for Fsync<F> {
     type Output = io::Result<()>;
 
     fn uring_entry(&mut self) -> Entry {
@@ -57,6 +57,6 @@ impl OpCode for Fsync {
     }
 }
 
-impl FsOp for Fsync {
+impl<F: AsRawFd + Send + 'static> FsOp for Fsync<F> {
     const CODE: u8 = opcode::Fsync::CODE;
 }

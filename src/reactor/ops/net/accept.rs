@@ -12,20 +12,20 @@ use crate::reactor::{syscall_result, EpollPlan, Interest, OpCode, SharedFd};
 
 /// Accepts one connection on a (nonblocking) listener, with the peer's
 /// address written into storage the op owns.
-pub(crate) struct Accept {
-    fd: SharedFd,
+pub(crate) struct Accept<F = SharedFd> {
+    fd: F,
     storage: SockAddrStorage,
     len: libc::socklen_t,
 }
 
-impl std::fmt::Debug for Accept {
+impl<F: std::fmt::Debug> std::fmt::Debug for Accept<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Accept").field("fd", &self.fd).finish()
     }
 }
 
-impl Accept {
-    pub(crate) fn new(fd: SharedFd) -> Accept {
+impl<F: AsRawFd> Accept<F> {
+    pub(crate) fn new(fd: F) -> Accept<F> {
         let storage = SockAddrStorage::zeroed();
         let len = storage.size_of();
         Accept { fd, storage, len }
@@ -37,7 +37,7 @@ impl Accept {
     }
 }
 
-impl OpCode for Accept {
+impl<F: AsRawFd + Send + 'static> OpCode for Accept<F> {
     type Output = io::Result<(OwnedFd, SockAddr)>;
 
     fn uring_entry(&mut self) -> Entry {

@@ -13,14 +13,14 @@ use socket2::SockAddr;
 
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, Interest, OpCode, SharedFd};
 
-pub(crate) struct Connect {
-    fd: SharedFd,
+pub(crate) struct Connect<F = SharedFd> {
+    fd: F,
     addr: SockAddr,
     /// `syscall` started the connect and it is in progress.
     in_progress: bool,
 }
 
-impl std::fmt::Debug for Connect {
+impl<F: std::fmt::Debug> std::fmt::Debug for Connect<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connect")
             .field("fd", &self.fd)
@@ -29,8 +29,8 @@ impl std::fmt::Debug for Connect {
     }
 }
 
-impl Connect {
-    pub(crate) fn new(fd: SharedFd, addr: SockAddr) -> Connect {
+impl<F: AsRawFd> Connect<F> {
+    pub(crate) fn new(fd: F, addr: SockAddr) -> Connect<F> {
         Connect {
             fd,
             addr,
@@ -39,7 +39,7 @@ impl Connect {
     }
 }
 
-impl OpCode for Connect {
+impl<F: AsRawFd + Send + 'static> OpCode for Connect<F> {
     type Output = io::Result<()>;
 
     fn uring_entry(&mut self) -> Entry {

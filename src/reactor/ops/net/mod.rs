@@ -31,6 +31,7 @@ mod recv;
 mod recvmsg;
 mod send;
 mod sendmsg;
+mod shutdown;
 
 pub(crate) use accept::Accept;
 pub(crate) use connect::Connect;
@@ -39,3 +40,4 @@ pub(crate) use recv::Recv;
 pub(crate) use recvmsg::RecvMsg;
 pub(crate) use send::Send;
 pub(crate) use sendmsg::SendMsg;
+pub(crate) use shutdown::Shutdown;

@@ -14,13 +14,13 @@ use crate::reactor::{cqe_result, EpollPlan, Interest, OpCode, SharedFd};
 /// Waits until the socket is readable or writable (or has an error or a
 /// hang-up, which poll always reports). Resolves to the ready mask.
 #[derive(Debug)]
-pub(crate) struct PollAdd {
-    fd: SharedFd,
+pub(crate) struct PollAdd<F = SharedFd> {
+    fd: F,
     interest: Interest,
 }
 
-impl PollAdd {
-    pub(crate) fn new(fd: SharedFd, interest: Interest) -> PollAdd {
+impl<F: AsRawFd> PollAdd<F> {
+    pub(crate) fn new(fd: F, interest: Interest) -> PollAdd<F> {
         PollAdd { fd, interest }
     }
 
@@ -32,7 +32,7 @@ impl PollAdd {
     }
 }
 
-impl OpCode for PollAdd {
+impl<F: AsRawFd + Send + 'static> OpCode for PollAdd<F> {
     type Output = io::Result<u32>;
 
     fn uring_entry(&mut self) -> Entry {

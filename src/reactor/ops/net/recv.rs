@@ -13,17 +13,17 @@ use crate::reactor::{cqe_result, syscall_result, EpollPlan, Interest, OpCode, Sh
 /// a short read stopped). On completion the first `buf_offset + n` bytes
 /// are initialized.
 #[derive(Debug)]
-pub(crate) struct Recv<B> {
-    fd: SharedFd,
+pub(crate) struct Recv<B, F = SharedFd> {
+    fd: F,
     buf: B,
     buf_offset: usize,
 }
 
-impl<B: IoBufMut> Recv<B> {
+impl<B: IoBufMut, F: AsRawFd> Recv<B, F> {
     /// # Panics
     ///
     /// If `buf_offset > buf.bytes_total()` (a bug of the caller in `net`).
-    pub(crate) fn new(fd: SharedFd, buf: B, buf_offset: usize) -> Recv<B> {
+    pub(crate) fn new(fd: F, buf: B, buf_offset: usize) -> Recv<B, F> {
         assert!(
             buf_offset <= buf.bytes_total(),
             "recv offset past the buffer"
@@ -46,7 +46,7 @@ impl<B: IoBufMut> Recv<B> {
     }
 }
 
-impl<B: IoBufMut> OpCode for Recv<B> {
+impl<B: IoBufMut, F: AsRawFd + Send + 'static> OpCode for Recv<B, F> {
     type Output = (io::Result<usize>, B);
 
     fn uring_entry(&mut self) -> Entry {

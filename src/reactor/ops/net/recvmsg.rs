@@ -14,8 +14,8 @@ use crate::reactor::{cqe_result, syscall_result, EpollPlan, Interest, OpCode, Sh
 
 /// Receives into the spare capacity of each buffer in turn, and the
 /// sender's address.
-pub(crate) struct RecvMsg<B> {
-    fd: SharedFd,
+pub(crate) struct RecvMsg<B, F = SharedFd> {
+    fd: F,
     bufs: Vec<B>,
     iovecs: Vec<libc::iovec>,
     storage: SockAddrStorage,
@@ -24,9 +24,12 @@ pub(crate) struct RecvMsg<B> {
 
 // SAFETY: the raw pointers in `iovecs` and `msg` point into the op's own
 // buffers and storage; they are only used by whoever owns the op.
-unsafe impl<B: Send> Send for RecvMsg<B> {}
+unsafe impl<B: Send, F: Send> Send for RecvMsg<B, F> {}
+// SAFETY: the raw pointers are written and used only through `&mut self`
+// (`prepare`); what `&self` reads is plain data.
+unsafe impl<B: Sync, F: Sync> Sync for RecvMsg<B, F> {}
 
-impl<B> std::fmt::Debug for RecvMsg<B> {
+impl<B, F: std::fmt::Debug> std::fmt::Debug for RecvMsg<B, F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RecvMsg")
             .field("fd", &self.fd)
@@ -35,8 +38,8 @@ impl<B> std::fmt::Debug for RecvMsg<B> {
     }
 }
 
-impl<B: IoBufMut> RecvMsg<B> {
-    pub(crate) fn new(fd: SharedFd, bufs: Vec<B>) -> RecvMsg<B> {
+impl<B: IoBufMut, F: AsRawFd> RecvMsg<B, F> {
+    pub(crate) fn new(fd: F, bufs: Vec<B>) -> RecvMsg<B, F> {
         RecvMsg {
             fd,
             bufs,
@@ -67,7 +70,7 @@ impl<B: IoBufMut> RecvMsg<B> {
     }
 }
 
-impl<B: IoBufMut> OpCode for RecvMsg<B> {
+impl<B: IoBufMut, F: AsRawFd + Send + 'static> OpCode for RecvMsg<B, F> {
     type Output = (io::Result<(usize, SockAddr)>, Vec<B>);
 
     fn uring_entry(&mut self) -> Entry {
@@ -93,14 +96,7 @@ impl<B: IoBufMut> OpCode for RecvMsg<B> {
             Ok(n) => n as usize,
             Err(e) => return (Err(e), self.bufs),
         };
-        let mut left = n;
-        for b in &mut self.bufs {
-            let got = left.min(b.bytes_total());
-            // SAFETY: the kernel filled the iovecs in order; this buffer
-            // received its first `got` bytes.
-            unsafe { b.set_init(got) };
-            left -= got;
-        }
+        crate::reactor::ops::set_init_vectored(&mut self.bufs, n);
         // SAFETY: the kernel wrote an address of its family into the
         // storage and its length into `msg_namelen`.
         let addr = unsafe { SockAddr::new(self.storage, self.msg.msg_namelen) };

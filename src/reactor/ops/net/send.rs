@@ -11,14 +11,14 @@ use crate::reactor::{cqe_result, syscall_result, EpollPlan, Interest, OpCode, Sh
 /// Sends the buffer's initialized bytes from `start` on. A peer that has
 /// gone away gives `EPIPE`, never `SIGPIPE`.
 #[derive(Debug)]
-pub(crate) struct Send<B> {
-    fd: SharedFd,
+pub(crate) struct Send<B, F = SharedFd> {
+    fd: F,
     buf: B,
     start: usize,
 }
 
-impl<B: IoBuf> Send<B> {
-    pub(crate) fn new(fd: SharedFd, buf: B, start: usize) -> Send<B> {
+impl<B: IoBuf, F: AsRawFd> Send<B, F> {
+    pub(crate) fn new(fd: F, buf: B, start: usize) -> Send<B, F> {
         Send { fd, buf, start }
     }
 
@@ -30,7 +30,7 @@ impl<B: IoBuf> Send<B> {
     }
 }
 
-impl<B: IoBuf> OpCode for Send<B> {
+impl<B: IoBuf, F: AsRawFd + std::marker::Send + 'static> OpCode for Send<B, F> {
     type Output = (io::Result<usize>, B);
 
     fn uring_entry(&mut self) -> Entry {

@@ -14,8 +14,8 @@ use crate::io::IoBuf;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, Interest, OpCode, SharedFd};
 
 /// Sends the initialized bytes of each buffer in turn, to `addr` if given.
-pub(crate) struct SendMsg<B> {
-    fd: SharedFd,
+pub(crate) struct SendMsg<B, F = SharedFd> {
+    fd: F,
     bufs: Vec<B>,
     iovecs: Vec<libc::iovec>,
     addr: Option<SockAddr>,
@@ -24,9 +24,12 @@ pub(crate) struct SendMsg<B> {
 
 // SAFETY: the raw pointers in `iovecs` and `msg` point into the op's own
 // buffers and address; they are only used by whoever owns the op.
-unsafe impl<B: Send> Send for SendMsg<B> {}
+unsafe impl<B: Send, F: Send> Send for SendMsg<B, F> {}
+// SAFETY: the raw pointers are written and used only through `&mut self`
+// (`prepare`); what `&self` reads is plain data.
+unsafe impl<B: Sync, F: Sync> Sync for SendMsg<B, F> {}
 
-impl<B> std::fmt::Debug for SendMsg<B> {
+impl<B, F: std::fmt::Debug> std::fmt::Debug for SendMsg<B, F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SendMsg")
             .field("fd", &self.fd)
@@ -35,8 +38,8 @@ impl<B> std::fmt::Debug for SendMsg<B> {
     }
 }
 
-impl<B: IoBuf> SendMsg<B> {
-    pub(crate) fn new(fd: SharedFd, bufs: Vec<B>, addr: Option<SockAddr>) -> SendMsg<B> {
+impl<B: IoBuf, F: AsRawFd> SendMsg<B, F> {
+    pub(crate) fn new(fd: F, bufs: Vec<B>, addr: Option<SockAddr>) -> SendMsg<B, F> {
         SendMsg {
             fd,
             bufs,
@@ -68,7 +71,7 @@ impl<B: IoBuf> SendMsg<B> {
     }
 }
 
-impl<B: IoBuf> OpCode for SendMsg<B> {
+impl<B: IoBuf, F: AsRawFd + Send + 'static> OpCode for SendMsg<B, F> {
     type Output = (io::Result<usize>, Vec<B>);
 
     fn uring_entry(&mut self) -> Entry {

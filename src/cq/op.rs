@@ -1,0 +1,549 @@
+//! [`Op`]: what can be submitted to a [`CompletionQueue`], and how each
+//! kind maps to the reactor's op of the same name.
+//!
+//! [`CompletionQueue`]: super::CompletionQueue
+
+use std::ffi::CString;
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::time::Duration;
+
+use io_uring::squeue::Entry;
+use socket2::SockAddr;
+
+use super::Output;
+use crate::fs::Metadata;
+use crate::io::IoBufMut;
+use crate::reactor::ops::{fs, net, Nop, Read, Readv, Timeout, Write, Writev};
+use crate::reactor::{EpollPlan, Interest as RInterest, OpCode};
+
+/// Readiness a [`Op::poll`] waits for.
+///
+/// # Examples
+///
+/// ```
+/// use zio::cq::{Interest, Op};
+/// let op: Op = Op::poll(0, Interest::Readable);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Interest {
+    /// `POLLIN`: data to read, a connection to accept, or end of file.
+    Readable,
+    /// `POLLOUT`: room to write.
+    Writable,
+}
+
+/// One operation to [`submit`](super::CompletionQueue::submit): plain data
+/// that owns its buffers until the operation completes, when the
+/// [`Completion`](super::Completion) hands them back.
+///
+/// `B` is the queue's buffer type (any [`IoBufMut`]: `Vec<u8>`,
+/// `Box<[u8]>`, `[u8; N]`, `BytesMut`). A read fills a buffer from its
+/// start up to its capacity; a write sends its initialized bytes.
+///
+/// Ops name files by raw descriptor number (`file.as_raw_fd()`), as
+/// io_uring does: keep the descriptor open until the op completes. Closing it earlier is not
+/// memory-unsafe (the kernel holds its own reference once the op started),
+/// but the op may fail with `EBADF` or act on a file that reused the
+/// number.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use zio::cq::Op;
+/// let ops: Vec<Op> = vec![
+///     Op::nop(),
+///     Op::timeout(Duration::from_millis(1)),
+///     Op::read_at(0, Vec::with_capacity(4096), 0),
+/// ];
+/// assert_eq!(ops.len(), 3);
+/// ```
+pub struct Op<B = Vec<u8>> {
+    pub(super) kind: Kind<B>,
+}
+
+impl<B> std::fmt::Debug for Op<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Op").field(&self.kind.name()).finish()
+    }
+}
+
+/// The reactor op behind each kind of [`Op`].
+pub(super) enum Kind<B> {
+    Nop(Nop),
+    Timeout(Timeout),
+    Read(Read<B>),
+    Write(Write<B>),
+    Readv(Readv<B>),
+    Writev(Writev<B>),
+    Recv(net::Recv<B, RawFd>),
+    Send(net::Send<B, RawFd>),
+    RecvFrom(net::RecvMsg<B, RawFd>),
+    SendTo(net::SendMsg<B, RawFd>),
+    Accept(net::Accept<RawFd>),
+    Connect(net::Connect<RawFd>),
+    Close(fs::Close),
+    Open(fs::OpenAt),
+    Fsync(fs::Fsync<RawFd>),
+    Statx(fs::Statx),
+    Shutdown(net::Shutdown),
+    Poll(net::PollAdd<RawFd>),
+}
+
+/// Runs `$body` with `$op` bound to the reactor op of whatever kind `$kind` is.
+macro_rules! each_kind {
+    ($kind:expr, $op:ident => $body:expr) => {
+        match $kind {
+            Kind::Nop($op) => $body,
+            Kind::Timeout($op) => $body,
+            Kind::Read($op) => $body,
+            Kind::Write($op) => $body,
+            Kind::Readv($op) => $body,
+            Kind::Writev($op) => $body,
+            Kind::Recv($op) => $body,
+            Kind::Send($op) => $body,
+            Kind::RecvFrom($op) => $body,
+            Kind::SendTo($op) => $body,
+            Kind::Accept($op) => $body,
+            Kind::Connect($op) => $body,
+            Kind::Close($op) => $body,
+            Kind::Open($op) => $body,
+            Kind::Fsync($op) => $body,
+            Kind::Statx($op) => $body,
+            Kind::Shutdown($op) => $body,
+            Kind::Poll($op) => $body,
+        }
+    };
+}
+
+impl<B> Kind<B> {
+    fn name(&self) -> &'static str {
+        match self {
+            Kind::Nop(_) => "nop",
+            Kind::Timeout(_) => "timeout",
+            Kind::Read(_) => "read",
+            Kind::Write(_) => "write",
+            Kind::Readv(_) => "readv",
+            Kind::Writev(_) => "writev",
+            Kind::Recv(_) => "recv",
+            Kind::Send(_) => "send",
+            Kind::RecvFrom(_) => "recv_from",
+            Kind::SendTo(_) => "send_to",
+            Kind::Accept(_) => "accept",
+            Kind::Connect(_) => "connect",
+            Kind::Close(_) => "close",
+            Kind::Open(_) => "open",
+            Kind::Fsync(_) => "fsync",
+            Kind::Statx(_) => "statx",
+            Kind::Shutdown(_) => "shutdown",
+            Kind::Poll(_) => "poll",
+        }
+    }
+}
+
+/// A cancelled op reports `ECANCELED`; the queue reports it as
+/// [`io::ErrorKind::Interrupted`], whatever the backend.
+fn cancelled_as_interrupted<T>(result: io::Result<T>) -> io::Result<T> {
+    result.map_err(|e| match e.raw_os_error() {
+        Some(libc::ECANCELED) => io::ErrorKind::Interrupted.into(),
+        _ => e,
+    })
+}
+
+/// The first buffer of a vectored op that carried one (`recv_from`, `send_to`).
+fn only<B>(mut bufs: Vec<B>) -> B {
+    bufs.pop().expect("the op carried one buffer")
+}
+
+impl<B: IoBufMut> OpCode for Kind<B> {
+    type Output = Output<B>;
+
+    fn uring_entry(&mut self) -> Entry {
+        each_kind!(self, op => op.uring_entry())
+    }
+
+    fn epoll_plan(&self) -> EpollPlan {
+        each_kind!(self, op => op.epoll_plan())
+    }
+
+    fn syscall(&mut self) -> i32 {
+        each_kind!(self, op => op.syscall())
+    }
+
+    fn complete_orphan(&mut self, res: i32) {
+        each_kind!(self, op => op.complete_orphan(res))
+    }
+
+    fn complete(self, res: i32, flags: u32) -> Output<B> {
+        use cancelled_as_interrupted as c;
+        match self {
+            Kind::Nop(op) => Output::Nop(c(op.complete(res, flags))),
+            Kind::Timeout(op) => Output::Timeout(c(op.complete(res, flags))),
+            Kind::Read(op) => {
+                let (r, buf) = op.complete(res, flags);
+                Output::Read(c(r), buf)
+            }
+            Kind::Write(op) => {
+                let (r, buf) = op.complete(res, flags);
+                Output::Write(c(r), buf)
+            }
+            Kind::Readv(op) => {
+                let (r, bufs) = op.complete(res, flags);
+                Output::Readv(c(r), bufs)
+            }
+            Kind::Writev(op) => {
+                let (r, bufs) = op.complete(res, flags);
+                Output::Writev(c(r), bufs)
+            }
+            Kind::Recv(op) => {
+                let (r, buf) = op.complete(res, flags);
+                Output::Recv(c(r), buf)
+            }
+            Kind::Send(op) => {
+                let (r, buf) = op.complete(res, flags);
+                Output::Send(c(r), buf)
+            }
+            Kind::RecvFrom(op) => {
+                let (r, bufs) = op.complete(res, flags);
+                let r = r.map(|(n, addr)| (n, addr.as_socket()));
+                Output::RecvFrom(c(r), only(bufs))
+            }
+            Kind::SendTo(op) => {
+                let (r, bufs) = op.complete(res, flags);
+                Output::SendTo(c(r), only(bufs))
+            }
+            Kind::Accept(op) => {
+                let r = op
+                    .complete(res, flags)
+                    .map(|(fd, addr)| (fd, addr.as_socket()));
+                Output::Accept(c(r))
+            }
+            Kind::Connect(op) => Output::Connect(c(op.complete(res, flags))),
+            Kind::Close(op) => Output::Close(c(op.complete(res, flags))),
+            Kind::Open(op) => Output::Open(c(op.complete(res, flags))),
+            Kind::Fsync(op) => Output::Fsync(c(op.complete(res, flags))),
+            Kind::Statx(op) => Output::Statx(c(op.complete(res, flags).map(Metadata::from_statx))),
+            Kind::Shutdown(op) => Output::Shutdown(c(op.complete(res, flags))),
+            Kind::Poll(op) => Output::Poll(c(op.complete(res, flags))),
+        }
+    }
+}
+
+/// `u64::MAX` as an offset: "at the file position".
+const AT_POSITION: u64 = u64::MAX;
+
+fn cstring(path: &Path) -> io::Result<CString> {
+    CString::new(path.as_os_str().as_bytes()).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "path contained an unexpected NUL byte",
+        )
+    })
+}
+
+impl<B: IoBufMut> Op<B> {
+    fn new(kind: Kind<B>) -> Op<B> {
+        Op { kind }
+    }
+
+    /// Does nothing; completes with [`Output::Nop`]`(Ok(()))`. Measures the
+    /// queue's own cost, or wakes a waiter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::nop();
+    /// ```
+    pub fn nop() -> Op<B> {
+        Op::new(Kind::Nop(Nop))
+    }
+
+    /// Completes after `after` with [`Output::Timeout`]`(Ok(()))` (or an
+    /// `Interrupted` error if cancelled first). Never completes early.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::timeout(std::time::Duration::from_millis(10));
+    /// ```
+    pub fn timeout(after: Duration) -> Op<B> {
+        Op::new(Kind::Timeout(Timeout::new(after)))
+    }
+
+    /// Reads into `buf` at the descriptor's file position (a pipe, socket,
+    /// terminal, or a file read sequentially); [`Output::Read`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op = zio::cq::Op::read(0, Vec::with_capacity(1024));
+    /// ```
+    pub fn read(fd: RawFd, buf: B) -> Op<B> {
+        Op::read_at(fd, buf, AT_POSITION)
+    }
+
+    /// Reads into `buf` from byte `offset` of a file; [`Output::Read`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op = zio::cq::Op::read_at(3, vec![0u8; 4096].into_boxed_slice(), 8192);
+    /// ```
+    pub fn read_at(fd: RawFd, buf: B, offset: u64) -> Op<B> {
+        Op::new(Kind::Read(Read::new(fd, buf, offset)))
+    }
+
+    /// Writes `buf`'s initialized bytes at the file position;
+    /// [`Output::Write`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op = zio::cq::Op::write(1, b"hello\n".to_vec());
+    /// ```
+    pub fn write(fd: RawFd, buf: B) -> Op<B> {
+        Op::write_at(fd, buf, AT_POSITION)
+    }
+
+    /// Writes `buf`'s initialized bytes at byte `offset` of a file;
+    /// [`Output::Write`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op = zio::cq::Op::write_at(3, vec![7u8; 512], 0);
+    /// ```
+    pub fn write_at(fd: RawFd, buf: B, offset: u64) -> Op<B> {
+        Op::new(Kind::Write(Write::new(fd, buf, offset)))
+    }
+
+    /// Reads into each of `bufs` in turn at the file position;
+    /// [`Output::Readv`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op = zio::cq::Op::readv(0, vec![Vec::with_capacity(16), Vec::with_capacity(16)]);
+    /// ```
+    pub fn readv(fd: RawFd, bufs: Vec<B>) -> Op<B> {
+        Op::readv_at(fd, bufs, AT_POSITION)
+    }
+
+    /// Reads into each of `bufs` in turn from byte `offset` of a file;
+    /// [`Output::Readv`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op = zio::cq::Op::readv_at(3, vec![Vec::with_capacity(16); 2], 0);
+    /// ```
+    pub fn readv_at(fd: RawFd, bufs: Vec<B>, offset: u64) -> Op<B> {
+        Op::new(Kind::Readv(Readv::new(fd, bufs, offset)))
+    }
+
+    /// Writes the initialized bytes of each of `bufs` in turn at the file
+    /// position; [`Output::Writev`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op = zio::cq::Op::writev(1, vec![b"a".to_vec(), b"b".to_vec()]);
+    /// ```
+    pub fn writev(fd: RawFd, bufs: Vec<B>) -> Op<B> {
+        Op::writev_at(fd, bufs, AT_POSITION)
+    }
+
+    /// Writes the initialized bytes of each of `bufs` in turn at byte
+    /// `offset` of a file; [`Output::Writev`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op = zio::cq::Op::writev_at(3, vec![b"a".to_vec(), b"b".to_vec()], 10);
+    /// ```
+    pub fn writev_at(fd: RawFd, bufs: Vec<B>, offset: u64) -> Op<B> {
+        Op::new(Kind::Writev(Writev::new(fd, bufs, offset)))
+    }
+
+    /// Receives from a connected socket into `buf`; [`Output::Recv`] with
+    /// `Ok(0)` at end of stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op = zio::cq::Op::recv(3, Vec::with_capacity(1500));
+    /// ```
+    pub fn recv(fd: RawFd, buf: B) -> Op<B> {
+        Op::new(Kind::Recv(net::Recv::new(fd, buf, 0)))
+    }
+
+    /// Sends `buf`'s initialized bytes on a connected socket (never raising
+    /// `SIGPIPE`: a gone peer is an `EPIPE` error); [`Output::Send`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op = zio::cq::Op::send(3, b"ping".to_vec());
+    /// ```
+    pub fn send(fd: RawFd, buf: B) -> Op<B> {
+        Op::new(Kind::Send(net::Send::new(fd, buf, 0)))
+    }
+
+    /// Receives one datagram into `buf`, with the sender's address
+    /// (`None` for a peer that is not an IP socket); [`Output::RecvFrom`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op = zio::cq::Op::recv_from(3, Vec::with_capacity(1500));
+    /// ```
+    pub fn recv_from(fd: RawFd, buf: B) -> Op<B> {
+        Op::new(Kind::RecvFrom(net::RecvMsg::new(fd, vec![buf])))
+    }
+
+    /// Sends `buf`'s initialized bytes as one datagram to `addr`;
+    /// [`Output::SendTo`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op = zio::cq::Op::send_to(3, b"hi".to_vec(), "127.0.0.1:9".parse().unwrap());
+    /// ```
+    pub fn send_to(fd: RawFd, buf: B, addr: SocketAddr) -> Op<B> {
+        let addr = Some(SockAddr::from(addr));
+        Op::new(Kind::SendTo(net::SendMsg::new(fd, vec![buf], addr)))
+    }
+
+    /// Accepts one connection on a listening socket; [`Output::Accept`]
+    /// with the new socket (close-on-exec, blocking mode) and the peer's
+    /// address. A nonblocking listener may report `WouldBlock` on some
+    /// kernels and on the epoll backend: wait with [`Op::poll`] and retry.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::accept(3);
+    /// ```
+    pub fn accept(fd: RawFd) -> Op<B> {
+        Op::new(Kind::Accept(net::Accept::new(fd)))
+    }
+
+    /// Connects a socket to `addr`; [`Output::Connect`]. Put the socket in
+    /// nonblocking mode first if the epoll backend may run the op: a
+    /// connect in progress then completes when the socket is writable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::connect(3, "127.0.0.1:80".parse().unwrap());
+    /// ```
+    pub fn connect(fd: RawFd, addr: SocketAddr) -> Op<B> {
+        Op::new(Kind::Connect(net::Connect::new(fd, SockAddr::from(addr))))
+    }
+
+    /// Closes `fd`; [`Output::Close`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let file = std::fs::File::open("/dev/null").unwrap();
+    /// let op: zio::cq::Op = zio::cq::Op::close(file.into());
+    /// ```
+    pub fn close(fd: OwnedFd) -> Op<B> {
+        Op::new(Kind::Close(fs::Close::new(fd)))
+    }
+
+    /// Opens `path` (relative to the current directory) with the
+    /// `open(2)` `flags` (`libc::O_RDONLY`, ...; `O_CLOEXEC` is always
+    /// added) and, when it creates a file, `mode`; [`Output::Open`].
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if `path` contains a NUL byte.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::open("/etc/hostname", libc::O_RDONLY, 0)?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn open(path: impl AsRef<Path>, flags: i32, mode: u32) -> io::Result<Op<B>> {
+        let path = cstring(path.as_ref())?;
+        let op = fs::OpenAt::new(path, flags | libc::O_CLOEXEC, mode);
+        Ok(Op::new(Kind::Open(op)))
+    }
+
+    /// Flushes a file's data and metadata to its device; [`Output::Fsync`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::fsync(3);
+    /// ```
+    pub fn fsync(fd: RawFd) -> Op<B> {
+        Op::new(Kind::Fsync(fs::Fsync::new(fd, false)))
+    }
+
+    /// Flushes a file's data (and only the metadata needed to read it
+    /// back); [`Output::Fsync`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::fdatasync(3);
+    /// ```
+    pub fn fdatasync(fd: RawFd) -> Op<B> {
+        Op::new(Kind::Fsync(fs::Fsync::new(fd, true)))
+    }
+
+    /// The metadata of `path`, following symlinks; [`Output::Statx`].
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if `path` contains a NUL byte.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::statx("/")?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn statx(path: impl AsRef<Path>) -> io::Result<Op<B>> {
+        let path = cstring(path.as_ref())?;
+        Ok(Op::new(Kind::Statx(fs::Statx::path(path, true))))
+    }
+
+    /// Shuts down the reading, writing or both halves of a socket
+    /// (Linux 5.11+ on io_uring); [`Output::Shutdown`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::shutdown(3, std::net::Shutdown::Write);
+    /// ```
+    pub fn shutdown(fd: RawFd, how: Shutdown) -> Op<B> {
+        Op::new(Kind::Shutdown(net::Shutdown::new(fd, how)))
+    }
+
+    /// Waits until `fd` is ready for `interest` (or has an error or a
+    /// hang-up, which are always reported); [`Output::Poll`] with the
+    /// `poll(2)` `revents` bits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zio::cq::{Interest, Op};
+    /// let op: Op = Op::poll(3, Interest::Writable);
+    /// ```
+    pub fn poll(fd: RawFd, interest: Interest) -> Op<B> {
+        let interest = match interest {
+            Interest::Readable => RInterest::Read,
+            Interest::Writable => RInterest::Write,
+        };
+        Op::new(Kind::Poll(net::PollAdd::new(fd, interest)))
+    }
+}

@@ -1,0 +1,457 @@
+//! [`CompletionQueue`] and its wait futures.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::op::Kind;
+use super::{Completion, Op, OpId, SubmitError};
+use crate::io::IoBufMut;
+use crate::reactor::OpPool;
+use crate::time::{sleep_until, Instant, Sleep};
+
+/// Capacity of [`CompletionQueue::new`].
+const DEFAULT_CAPACITY: usize = 256;
+
+/// Many operations in flight, their completions taken in the order they
+/// finish, from one task or thread; see the [module docs](super).
+///
+/// `B` is the buffer type of the queue's reads and writes (default
+/// `Vec<u8>`).
+///
+/// # Examples
+///
+/// ```
+/// # zio::runtime::Runtime::new().unwrap().block_on(async {
+/// use std::time::Duration;
+/// use zio::cq::{CompletionQueue, Op, Output};
+///
+/// let mut cq: CompletionQueue = CompletionQueue::with_capacity(8);
+/// cq.submit(Op::timeout(Duration::from_millis(20)), 1).unwrap();
+/// cq.submit(Op::nop(), 2).unwrap();
+/// let mut order = Vec::new();
+/// while let Some(c) = cq.wait().await {
+///     order.push(c.token());
+/// }
+/// assert_eq!(order, [2, 1], "completion order, not submission order");
+/// # });
+/// ```
+pub struct CompletionQueue<B: IoBufMut = Vec<u8>> {
+    pool: OpPool<Kind<B>>,
+    /// The caller's token of the op in each cell.
+    tokens: Box<[u64]>,
+    closed: bool,
+    /// The timer of `timed_wait`, reused from one call to the next.
+    timer: Option<Sleep>,
+}
+
+impl<B: IoBufMut> std::fmt::Debug for CompletionQueue<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompletionQueue")
+            .field("capacity", &self.capacity())
+            .field("len", &self.len())
+            .field("closed", &self.closed)
+            .finish()
+    }
+}
+
+impl<B: IoBufMut> Default for CompletionQueue<B> {
+    fn default() -> Self {
+        CompletionQueue::new()
+    }
+}
+
+impl<B: IoBufMut> CompletionQueue<B> {
+    /// A queue for up to 256 ops at a time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cq: zio::cq::CompletionQueue = zio::cq::CompletionQueue::new();
+    /// assert_eq!(cq.capacity(), 256);
+    /// ```
+    pub fn new() -> CompletionQueue<B> {
+        CompletionQueue::with_capacity(DEFAULT_CAPACITY)
+    }
+
+    /// A queue for up to `capacity` ops at a time (in flight, or finished
+    /// and not yet taken). Allocates everything it will need here: submit
+    /// and wait allocate nothing afterwards (except for the ops that say
+    /// so, see the [module docs](super#allocation)).
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0 or larger than `u32::MAX`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cq: zio::cq::CompletionQueue = zio::cq::CompletionQueue::with_capacity(10_000);
+    /// assert_eq!(cq.capacity(), 10_000);
+    /// ```
+    #[track_caller]
+    pub fn with_capacity(capacity: usize) -> CompletionQueue<B> {
+        assert!(
+            capacity > 0 && u32::try_from(capacity).is_ok(),
+            "CompletionQueue::with_capacity({capacity}): the capacity must be in 1..=u32::MAX"
+        );
+        CompletionQueue {
+            pool: OpPool::with_capacity(capacity),
+            tokens: vec![0; capacity].into_boxed_slice(),
+            closed: false,
+            timer: None,
+        }
+    }
+
+    /// How many ops the queue holds at most.
+    ///
+    /// # Examples
+    ///
+    /// See [`CompletionQueue::with_capacity`].
+    pub fn capacity(&self) -> usize {
+        self.pool.capacity()
+    }
+
+    /// Ops submitted and not yet returned (in flight, or finished and
+    /// waiting to be taken).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # zio::block_on(async {
+    /// let mut cq: zio::cq::CompletionQueue = zio::cq::CompletionQueue::with_capacity(4);
+    /// cq.submit(zio::cq::Op::nop(), 0).unwrap();
+    /// assert_eq!(cq.len(), 1);
+    /// cq.wait().await.unwrap();
+    /// assert_eq!(cq.len(), 0);
+    /// # });
+    /// ```
+    pub fn len(&self) -> usize {
+        self.pool.len()
+    }
+
+    /// Whether no op is submitted and not yet returned: then
+    /// [`wait`](CompletionQueue::wait) returns `None` at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cq: zio::cq::CompletionQueue = zio::cq::CompletionQueue::new();
+    /// assert!(cq.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether [`close`](CompletionQueue::close) was called.
+    ///
+    /// # Examples
+    ///
+    /// See [`CompletionQueue::close`].
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Starts `op`; its completion will carry `token`. On a zio runtime the
+    /// op goes to the ring (or epoll) of the calling worker; elsewhere to
+    /// the process-wide fallback driver.
+    ///
+    /// # Errors
+    ///
+    /// [`SubmitError::Full`] if [`capacity`](CompletionQueue::capacity)
+    /// ops are already submitted and not yet returned;
+    /// [`SubmitError::Closed`] after [`close`](CompletionQueue::close).
+    /// Both hand the op back. Errors of the operation itself (a bad fd, a
+    /// missing file) arrive in its [`Completion`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # zio::block_on(async {
+    /// use zio::cq::{CompletionQueue, Op, Output};
+    /// let mut cq: CompletionQueue = CompletionQueue::with_capacity(1);
+    /// cq.submit(Op::read(-1, Vec::with_capacity(8)), 42).unwrap();
+    /// let c = cq.wait().await.unwrap();
+    /// assert_eq!(c.token(), 42);
+    /// let Output::Read(Err(e), _buf) = c.into_output() else { panic!() };
+    /// assert_eq!(e.raw_os_error(), Some(libc::EBADF));
+    /// # });
+    /// ```
+    // The error hands the op back by value, as `TrySendError` does; boxing
+    // it would allocate on the path that must not.
+    #[allow(clippy::result_large_err)]
+    pub fn submit(&mut self, op: Op<B>, token: u64) -> Result<OpId, SubmitError<B>> {
+        if self.closed {
+            return Err(SubmitError::Closed(op));
+        }
+        match self.pool.start(op.kind) {
+            Ok(key) => {
+                self.tokens[key.index as usize] = token;
+                Ok(OpId(key))
+            }
+            Err(kind) => Err(SubmitError::Full(Op { kind })),
+        }
+    }
+
+    /// The next finished op, if one is ready; never waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut cq: zio::cq::CompletionQueue = zio::cq::CompletionQueue::new();
+    /// assert!(cq.try_next().is_none());
+    /// ```
+    pub fn try_next(&mut self) -> Option<Completion<B>> {
+        let (key, output) = self.pool.try_take()?;
+        Some(Completion {
+            token: self.tokens[key.index as usize],
+            id: OpId(key),
+            output,
+        })
+    }
+
+    /// Polls for the next finished op: `Ready(None)` when the queue
+    /// [is empty](CompletionQueue::is_empty). What
+    /// [`wait`](CompletionQueue::wait) does, for hand-written futures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # zio::block_on(async {
+    /// let mut cq: zio::cq::CompletionQueue = zio::cq::CompletionQueue::with_capacity(1);
+    /// cq.submit(zio::cq::Op::nop(), 3).unwrap();
+    /// let c = std::future::poll_fn(|cx| cq.poll_next(cx)).await.unwrap();
+    /// assert_eq!(c.token(), 3);
+    /// # });
+    /// ```
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Completion<B>>> {
+        if let Some(c) = self.try_next() {
+            return Poll::Ready(Some(c));
+        }
+        if self.is_empty() {
+            return Poll::Ready(None);
+        }
+        self.pool.register(cx.waker());
+        match self.try_next() {
+            Some(c) => Poll::Ready(Some(c)),
+            None => Poll::Pending,
+        }
+    }
+
+    /// Waits for the next op to finish and returns it, in completion order;
+    /// `None` if the queue [is empty](CompletionQueue::is_empty) (after
+    /// [`close`](CompletionQueue::close), for good).
+    ///
+    /// An ordinary future: `zio::select!` it against a channel or a timer.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future loses no completion; the next call
+    /// returns it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # zio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use std::time::Duration;
+    /// use zio::cq::{CompletionQueue, Op};
+    /// let mut cq: CompletionQueue = CompletionQueue::with_capacity(4);
+    /// cq.submit(Op::timeout(Duration::from_secs(60)), 1).unwrap();
+    /// let (tx, rx) = zio::sync::oneshot::channel::<&str>();
+    /// tx.send("wake up").unwrap();
+    /// zio::select! {
+    ///     c = cq.wait() => panic!("the timeout finished first: {c:?}"),
+    ///     msg = rx => assert_eq!(msg.unwrap(), "wake up"),
+    /// }
+    /// # });
+    /// ```
+    pub fn wait(&mut self) -> Wait<'_, B> {
+        Wait { cq: self }
+    }
+
+    /// [`wait`](CompletionQueue::wait), giving up after `timeout`: `None`
+    /// then (or at once if the queue is empty). Never gives up before
+    /// `timeout` has passed.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, as `wait`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # zio::block_on(async {
+    /// use std::time::Duration;
+    /// use zio::cq::{CompletionQueue, Op};
+    /// let mut cq: CompletionQueue = CompletionQueue::with_capacity(1);
+    /// cq.submit(Op::timeout(Duration::from_secs(60)), 1).unwrap();
+    /// assert!(cq.timed_wait(Duration::from_millis(5)).await.is_none());
+    /// # });
+    /// ```
+    pub fn timed_wait(&mut self, timeout: Duration) -> TimedWait<'_, B> {
+        let deadline = Instant::now()
+            .checked_add(timeout)
+            .unwrap_or_else(Instant::far_future);
+        TimedWait {
+            cq: self,
+            deadline,
+            armed: false,
+        }
+    }
+
+    /// [`wait`](CompletionQueue::wait), blocking the calling thread. Works
+    /// anywhere: on a plain thread the ops are served by the process-wide
+    /// fallback driver; inside a zio task the worker keeps running the
+    /// runtime's other tasks meanwhile (as [`zio::block_on`](crate::block_on)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zio::cq::{CompletionQueue, Op};
+    /// let mut cq: CompletionQueue = CompletionQueue::with_capacity(2);
+    /// cq.submit(Op::timeout(std::time::Duration::from_millis(1)), 9).unwrap();
+    /// assert_eq!(cq.wait_blocking().unwrap().token(), 9);
+    /// assert!(cq.wait_blocking().is_none());
+    /// ```
+    pub fn wait_blocking(&mut self) -> Option<Completion<B>> {
+        crate::block_on(self.wait())
+    }
+
+    /// [`wait_blocking`](CompletionQueue::wait_blocking), giving up after
+    /// `timeout` (never before).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zio::cq::{CompletionQueue, Op};
+    /// let mut cq: CompletionQueue = CompletionQueue::with_capacity(1);
+    /// cq.submit(Op::timeout(Duration::from_secs(60)), 1).unwrap();
+    /// assert!(cq.timed_wait_blocking(Duration::from_millis(5)).is_none());
+    /// ```
+    pub fn timed_wait_blocking(&mut self, timeout: Duration) -> Option<Completion<B>> {
+        let deadline = std::time::Instant::now().checked_add(timeout);
+        crate::executor::block_on_deadline(self.wait(), deadline).flatten()
+    }
+
+    /// Asks the kernel to cancel op `id`. The op still completes, with an
+    /// [`Interrupted`](std::io::ErrorKind::Interrupted) error and its
+    /// buffers, or with its result if it finished first (a file operation
+    /// the epoll backend already runs on a thread finishes). Returns
+    /// whether a cancel was requested: `false` if `id` is not in flight
+    /// (already finished, returned, or cancelled).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # zio::block_on(async {
+    /// use std::time::Duration;
+    /// use zio::cq::{CompletionQueue, Op, Output};
+    /// let mut cq: CompletionQueue = CompletionQueue::with_capacity(1);
+    /// let id = cq.submit(Op::timeout(Duration::from_secs(60)), 1).unwrap();
+    /// assert!(cq.cancel(id));
+    /// let Output::Timeout(Err(e)) = cq.wait().await.unwrap().into_output() else { panic!() };
+    /// assert_eq!(e.kind(), std::io::ErrorKind::Interrupted);
+    /// # });
+    /// ```
+    pub fn cancel(&mut self, id: OpId) -> bool {
+        self.pool.cancel(id.0)
+    }
+
+    /// [`cancel`](CompletionQueue::cancel)s every op in flight; returns how
+    /// many cancels were requested.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # zio::block_on(async {
+    /// use std::time::Duration;
+    /// use zio::cq::{CompletionQueue, Op};
+    /// let mut cq: CompletionQueue = CompletionQueue::with_capacity(3);
+    /// for t in 0..3 {
+    ///     cq.submit(Op::timeout(Duration::from_secs(60)), t).unwrap();
+    /// }
+    /// assert_eq!(cq.cancel_all(), 3);
+    /// while let Some(c) = cq.wait().await {
+    ///     assert!(c.output().error().is_some());
+    /// }
+    /// # });
+    /// ```
+    pub fn cancel_all(&mut self) -> usize {
+        self.pool.cancel_all()
+    }
+
+    /// Refuses new submissions from now on ([`SubmitError::Closed`]). Ops
+    /// in flight go on; [`wait`](CompletionQueue::wait) returns their
+    /// completions, then `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # zio::block_on(async {
+    /// use zio::cq::{CompletionQueue, Op, SubmitError};
+    /// let mut cq: CompletionQueue = CompletionQueue::with_capacity(2);
+    /// cq.submit(Op::nop(), 1).unwrap();
+    /// cq.close();
+    /// assert!(cq.is_closed());
+    /// assert!(matches!(cq.submit(Op::nop(), 2), Err(SubmitError::Closed(_))));
+    /// assert_eq!(cq.wait().await.unwrap().token(), 1);
+    /// assert!(cq.wait().await.is_none());
+    /// # });
+    /// ```
+    pub fn close(&mut self) {
+        self.closed = true;
+    }
+}
+
+/// Future of [`CompletionQueue::wait`].
+#[must_use = "futures do nothing unless polled"]
+#[derive(Debug)]
+pub struct Wait<'a, B: IoBufMut> {
+    cq: &'a mut CompletionQueue<B>,
+}
+
+impl<B: IoBufMut> Future for Wait<'_, B> {
+    type Output = Option<Completion<B>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut().cq.poll_next(cx)
+    }
+}
+
+/// Future of [`CompletionQueue::timed_wait`].
+#[must_use = "futures do nothing unless polled"]
+#[derive(Debug)]
+pub struct TimedWait<'a, B: IoBufMut> {
+    cq: &'a mut CompletionQueue<B>,
+    deadline: Instant,
+    /// The queue's timer is set to `deadline`.
+    armed: bool,
+}
+
+impl<B: IoBufMut> Future for TimedWait<'_, B> {
+    type Output = Option<Completion<B>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Poll::Ready(c) = this.cq.poll_next(cx) {
+            return Poll::Ready(c);
+        }
+        if Instant::now() >= this.deadline {
+            return Poll::Ready(None);
+        }
+        let timer = this
+            .cq
+            .timer
+            .get_or_insert_with(|| sleep_until(this.deadline));
+        if !this.armed {
+            Pin::new(&mut *timer).reset(this.deadline);
+            this.armed = true;
+        }
+        match Pin::new(timer).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
