@@ -1,25 +1,26 @@
 //! TCP echo over loopback (issue 3): `conns` clients and the server, all
 //! tasks on the runtime under test. Each client sends a message, reads the
 //! echo and checks every byte, `msgs` times; the server echoes each read
-//! back. One iteration includes binding, connecting and accepting.
+//! back. Only the echo phase is timed: the connections are made (connected
+//! and accepted) before the span starts.
 
 use std::future::Future;
 
-use crate::harness::{Harness, Throughput, Workload};
+use crate::harness::Harness;
 use crate::rt::Rt;
+use crate::span::Span;
+use crate::workload::{sum, Throughput, Workload};
 
 /// Registers every echo workload with `h`.
 pub fn register(h: &mut Harness) {
     let c = h.cfg.clone();
-    let conns: &[usize] = if c.quick { &[1, 64] } else { &[1, 64, 512] };
-    for &size in &[64, 4096] {
-        for &conns in conns {
-            // Messages per connection: enough that connection setup is a
-            // small part of the iteration, few enough to keep it ~10 ms.
+    for size in [64, 4096] {
+        for conns in [1, 64, 512] {
+            // Messages per connection: iterations of ~10 ms.
             let msgs = match conns {
                 1 => c.size(2_000, 200),
                 64 => c.size(64, 8),
-                _ => c.size(16, 4),
+                _ => c.size(16, 2),
             };
             h.bench(Echo { conns, size, msgs });
         }
@@ -58,6 +59,42 @@ async fn serve<R: Rt>(mut s: R::Stream, size: usize) -> u64 {
     }
 }
 
+/// Connects `conns` clients to a fresh listener; returns the client and
+/// the accepted server streams once every connection is made.
+pub async fn connect_all<R: Rt>(conns: usize) -> (Vec<R::Stream>, Vec<R::Stream>) {
+    let (listener, addr) = R::bind_loopback().await;
+    let acceptor = R::spawn(async move {
+        let mut accepted = Vec::with_capacity(conns);
+        for _ in 0..conns {
+            accepted.push(R::accept(&listener).await);
+        }
+        accepted
+    });
+    let connecting: Vec<_> = (0..conns).map(|_| R::spawn(R::connect(addr))).collect();
+    let mut clients = Vec::with_capacity(conns);
+    for c in connecting {
+        clients.push(c.await);
+    }
+    (clients, acceptor.await)
+}
+
+/// Client `c`: `msgs` messages of `size` bytes, each echo checked.
+async fn client<R: Rt>(mut s: R::Stream, c: usize, size: usize, msgs: usize) -> u64 {
+    let mut msg = Vec::with_capacity(size);
+    let mut echo = Vec::with_capacity(size);
+    for i in 0..msgs {
+        msg.clear();
+        msg.extend((0..size).map(|j| pattern(c, i, j)));
+        msg = R::write_all(&mut s, msg).await;
+        echo = R::read_exact(&mut s, echo).await;
+        assert!(
+            echo == msg,
+            "echo: connection {c} message {i}: echoed bytes differ"
+        );
+    }
+    msgs as u64
+}
+
 impl Workload for Echo {
     fn name(&self) -> String {
         format!("echo/{}conn×{}B×{}", self.conns, self.size, self.msgs)
@@ -67,59 +104,26 @@ impl Workload for Echo {
         (self.conns * self.msgs) as u64
     }
 
-    fn expected(&self) -> u64 {
-        self.ops()
-    }
-
     fn throughput(&self) -> Throughput {
         Throughput::Messages
     }
 
-    fn io(&self) -> bool {
-        true
-    }
-
-    fn body<R: Rt>(&self) -> impl Future<Output = u64> + Send + 'static {
+    fn body<R: Rt>(&self, span: Span) -> impl Future<Output = u64> + Send + 'static {
         let (conns, size, msgs) = (self.conns, self.size, self.msgs);
         async move {
-            let (listener, addr) = R::bind_loopback().await;
-            let server = R::spawn(async move {
-                let mut echoers = Vec::with_capacity(conns);
-                for _ in 0..conns {
-                    let s = R::accept(&listener).await;
-                    echoers.push(R::spawn(serve::<R>(s, size)));
-                }
-                let mut bytes = 0;
-                for e in echoers {
-                    bytes += e.await;
-                }
-                bytes
-            });
-            let clients: Vec<_> = (0..conns)
-                .map(|c| {
-                    R::spawn(async move {
-                        let mut s = R::connect(addr).await;
-                        let mut msg = Vec::with_capacity(size);
-                        let mut echo = Vec::with_capacity(size);
-                        for i in 0..msgs {
-                            msg.clear();
-                            msg.extend((0..size).map(|j| pattern(c, i, j)));
-                            msg = R::write_all(&mut s, msg).await;
-                            echo = R::read_exact(&mut s, echo).await;
-                            assert!(
-                                echo == msg,
-                                "echo: connection {c} message {i}: echoed bytes differ"
-                            );
-                        }
-                        msgs as u64
-                    })
-                })
+            let (clients, servers) = connect_all::<R>(conns).await;
+            span.start();
+            let echoers: Vec<_> = servers
+                .into_iter()
+                .map(|s| R::spawn(serve::<R>(s, size)))
                 .collect();
-            let mut done = 0;
-            for c in clients {
-                done += c.await;
-            }
-            let bytes = server.await;
+            let clients: Vec<_> = clients
+                .into_iter()
+                .enumerate()
+                .map(|(c, s)| R::spawn(client::<R>(s, c, size, msgs)))
+                .collect();
+            let done = sum(clients).await;
+            let bytes = sum(echoers).await;
             assert_eq!(
                 bytes,
                 done * size as u64,

@@ -9,14 +9,17 @@
 //! xored with [`MAGIC`]); every read checks its first and last word.
 //! zio shares one handle between the tasks (`read_at`); tokio opens one
 //! handle per task (`seek` + read), as its `File` has one cursor and runs
-//! one operation at a time. Opening is part of the timed iteration.
+//! one operation at a time. Opening is not timed. Both rows are shown
+//! against raw io_uring at the same depth (see `uring_raw`).
 
 use std::future::Future;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::harness::{Harness, Throughput, Workload};
+use crate::harness::Harness;
 use crate::rt::Rt;
+use crate::span::Span;
+use crate::workload::{sum, Throughput, Workload};
 
 /// Xored into every word of the file, so zeroes never pass the check.
 pub const MAGIC: u64 = 0x5a10_7e57_f11e_5eed;
@@ -25,7 +28,13 @@ pub const MAGIC: u64 = 0x5a10_7e57_f11e_5eed;
 pub const PAGE: usize = 4096;
 
 /// Sequential reads' size.
-const CHUNK: usize = 1 << 20;
+pub const CHUNK: usize = 1 << 20;
+
+/// Queue depth of the random reads: concurrent tasks.
+pub const RAND_DEPTH: usize = 64;
+
+/// Reads in flight of the sequential reads.
+pub const SEQ_DEPTH: usize = 4;
 
 /// The file's size in full and in quick mode.
 pub fn file_size(quick: bool) -> u64 {
@@ -62,7 +71,8 @@ pub fn ensure_file(quick: bool) -> PathBuf {
     if std::fs::metadata(&path).is_ok_and(|m| m.len() == size) {
         return path;
     }
-    let tmp = path.with_extension("tmp");
+    // Both processes (parent and epoll child) may write it at once.
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
     let mut f =
         std::io::BufWriter::with_capacity(CHUNK, std::fs::File::create(&tmp).expect("create file"));
     let mut chunk = vec![0u8; CHUNK];
@@ -98,39 +108,52 @@ pub fn seed(i: usize) -> u64 {
     0x9e37_79b9_7f4a_7c15 ^ (i as u64 + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9)
 }
 
+/// The workloads of a run.
+#[derive(Debug)]
+pub struct Files {
+    /// The pattern file.
+    pub path: PathBuf,
+    /// The random reads.
+    pub rand: RandRead,
+    /// The sequential reads.
+    pub seq: SeqRead,
+}
+
 /// Registers the file workloads with `h` (creating the file if needed);
-/// returns the file's path if any was selected.
-pub fn register(h: &mut Harness) -> Option<PathBuf> {
+/// returns what they read if any was selected.
+pub fn register(h: &mut Harness) -> Option<Files> {
     let c = h.cfg.clone();
     let rand = RandRead {
         path: PathBuf::new(),
         file_size: file_size(c.quick),
-        depth: 64,
+        depth: RAND_DEPTH,
         reads_per_task: c.size(256, 32),
     };
     let seq = SeqRead {
         path: PathBuf::new(),
         file_size: file_size(c.quick),
-        in_flight: 4,
+        in_flight: SEQ_DEPTH,
     };
     if !h.selected(&rand.name()) && !h.selected(&seq.name()) {
         return None;
     }
     let path = ensure_file(c.quick);
-    h.bench(RandRead {
+    let rand = RandRead {
         path: path.clone(),
         ..rand
-    });
-    h.bench(SeqRead {
+    };
+    let seq = SeqRead {
         path: path.clone(),
         ..seq
-    });
-    Some(path)
+    };
+    h.bench(rand.clone());
+    h.bench(seq.clone());
+    Some(Files { path, rand, seq })
 }
 
 /// `depth` tasks, each `reads_per_task` 4 KiB reads at random aligned
 /// offsets.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RandRead {
     /// The pattern file.
     pub path: PathBuf,
@@ -156,51 +179,23 @@ impl Workload for RandRead {
         (self.depth * self.reads_per_task) as u64
     }
 
-    fn expected(&self) -> u64 {
-        self.ops()
-    }
-
     fn throughput(&self) -> Throughput {
         Throughput::Bytes(PAGE as u64)
     }
 
-    fn io(&self) -> bool {
-        true
-    }
-
-    fn body<R: Rt>(&self) -> impl Future<Output = u64> + Send + 'static {
-        let (path, depth, reads) = (self.path.clone(), self.depth, self.reads_per_task);
+    fn body<R: Rt>(&self, span: Span) -> impl Future<Output = u64> + Send + 'static {
+        let reads = self.reads_per_task;
         let pages = self.file_size / PAGE as u64;
-        async move {
-            let files = R::open_files(path, depth).await;
-            let tasks: Vec<_> = files
-                .into_iter()
-                .enumerate()
-                .map(|(t, mut f)| {
-                    R::spawn(async move {
-                        let mut rng = seed(t);
-                        let mut buf = Vec::with_capacity(PAGE);
-                        for _ in 0..reads {
-                            let pos = (next(&mut rng) % pages) * PAGE as u64;
-                            buf = R::read_at(&mut f, buf, pos).await;
-                            check(&buf, pos, PAGE);
-                        }
-                        reads as u64
-                    })
-                })
-                .collect();
-            let mut done = 0;
-            for t in tasks {
-                done += t.await;
-            }
-            done
-        }
+        read_in_tasks::<R, _>(self.path.clone(), PAGE, self.depth, span, move |t| {
+            let mut rng = seed(t);
+            (0..reads).map(move |_| (next(&mut rng) % pages) * PAGE as u64)
+        })
     }
 }
 
 /// The whole file in 1 MiB reads, `in_flight` tasks taking every
 /// `in_flight`-th chunk.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SeqRead {
     /// The pattern file.
     pub path: PathBuf,
@@ -223,45 +218,49 @@ impl Workload for SeqRead {
         self.file_size / CHUNK as u64
     }
 
-    fn expected(&self) -> u64 {
-        self.ops()
-    }
-
     fn throughput(&self) -> Throughput {
         Throughput::Bytes(CHUNK as u64)
     }
 
-    fn io(&self) -> bool {
-        true
+    fn body<R: Rt>(&self, span: Span) -> impl Future<Output = u64> + Send + 'static {
+        let (n, chunks) = (self.in_flight, self.ops());
+        read_in_tasks::<R, _>(self.path.clone(), CHUNK, n, span, move |t| {
+            (t as u64..chunks).step_by(n).map(|c| c * CHUNK as u64)
+        })
     }
+}
 
-    fn body<R: Rt>(&self) -> impl Future<Output = u64> + Send + 'static {
-        let (path, n) = (self.path.clone(), self.in_flight);
-        let chunks = self.ops();
-        async move {
-            let files = R::open_files(path, n).await;
-            let tasks: Vec<_> = files
-                .into_iter()
-                .enumerate()
-                .map(|(t, mut f)| {
-                    R::spawn(async move {
-                        let mut buf = Vec::with_capacity(CHUNK);
-                        let mut done = 0;
-                        for c in (t as u64..chunks).step_by(n) {
-                            let pos = c * CHUNK as u64;
-                            buf = R::read_at(&mut f, buf, pos).await;
-                            check(&buf, pos, CHUNK);
-                            done += 1;
-                        }
-                        done
-                    })
-                })
-                .collect();
-            let mut done = 0;
-            for t in tasks {
-                done += t.await;
-            }
-            done
-        }
-    }
+/// Opens `tasks` handles to `path`, (re)starts `span`, and has task `t`
+/// read `size` bytes at each offset `offsets(t)` yields, checking each
+/// read; returns the count of reads.
+async fn read_in_tasks<R: Rt, I>(
+    path: PathBuf,
+    size: usize,
+    tasks: usize,
+    span: Span,
+    offsets: impl Fn(usize) -> I,
+) -> u64
+where
+    I: Iterator<Item = u64> + Send + 'static,
+{
+    let files = R::open_files(path, tasks).await;
+    span.start();
+    let handles: Vec<_> = files
+        .into_iter()
+        .enumerate()
+        .map(|(t, mut f)| {
+            let offsets = offsets(t);
+            R::spawn(async move {
+                let mut buf = Vec::with_capacity(size);
+                let mut done = 0;
+                for pos in offsets {
+                    buf = R::read_at(&mut f, buf, pos).await;
+                    check(&buf, pos, size);
+                    done += 1;
+                }
+                done
+            })
+        })
+        .collect();
+    sum(handles).await
 }

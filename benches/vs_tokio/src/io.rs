@@ -4,11 +4,18 @@
 //! `AsyncReadExt` / `AsyncWriteExt` on the same `Vec` (reading into its
 //! spare capacity, so neither side zeroes the buffer).
 //!
+//! Listeners are bound the same way for both (a std listener with a
+//! backlog of [`BACKLOG`], handed to the runtime): tokio's own `bind`
+//! listens with a backlog of 128, and 512 simultaneous connects overflow
+//! it (a dropped SYN costs a 1 s retransmit), which measured the backlog,
+//! not the runtime.
+//!
 //! I/O errors panic: a failed operation fails the benchmark.
 
 use std::future::Future;
 use std::io::SeekFrom;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -22,12 +29,14 @@ use crate::rt::{Tokio, Zio};
 pub trait IoRt {
     /// A TCP listener.
     type Listener: Send + Sync + 'static;
-    /// A connected TCP stream.
-    type Stream: Send + 'static;
+    /// A connected TCP stream; also a tokio `AsyncRead + AsyncWrite` (zio's
+    /// compat layer), for hyper through `hyper_util::rt::TokioIo`.
+    type Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static;
     /// A file handle one task reads through with [`IoRt::read_at`].
     type File: Send + 'static;
 
-    /// Binds a listener on `127.0.0.1`, on a port the kernel picks.
+    /// A listener on `127.0.0.1`, on a port the kernel picks, with a
+    /// backlog of [`BACKLOG`].
     fn bind_loopback() -> impl Future<Output = (Self::Listener, SocketAddr)> + Send;
 
     /// Accepts one connection (`TCP_NODELAY` set).
@@ -57,9 +66,20 @@ pub trait IoRt {
     fn read_at(f: &mut Self::File, buf: Vec<u8>, pos: u64) -> impl Future<Output = Vec<u8>> + Send;
 }
 
-/// `127.0.0.1:0`.
-fn loopback() -> SocketAddr {
-    SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
+/// The listen backlog of every benchmark listener.
+pub const BACKLOG: i32 = 1024;
+
+/// A nonblocking std listener on `127.0.0.1`, on a port the kernel picks,
+/// with a backlog of [`BACKLOG`], and its address.
+fn loopback_listener() -> (std::net::TcpListener, SocketAddr) {
+    let l = std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .expect("bind 127.0.0.1:0");
+    // SAFETY: `listen` on a listening socket we own only changes its backlog.
+    let rc = unsafe { libc::listen(l.as_raw_fd(), BACKLOG) };
+    assert_eq!(rc, 0, "listen: {}", std::io::Error::last_os_error());
+    l.set_nonblocking(true).expect("nonblocking listener");
+    let addr = l.local_addr().expect("local_addr");
+    (l, addr)
 }
 
 impl IoRt for Zio {
@@ -68,11 +88,11 @@ impl IoRt for Zio {
     type File = Arc<zio::fs::File>;
 
     async fn bind_loopback() -> (Self::Listener, SocketAddr) {
-        let l = zio::net::TcpListener::bind(loopback())
-            .await
-            .expect("zio bind");
-        let addr = l.local_addr().expect("zio local_addr");
-        (l, addr)
+        let (l, addr) = loopback_listener();
+        (
+            zio::net::TcpListener::from_std(l).expect("zio from_std"),
+            addr,
+        )
     }
 
     async fn accept(l: &Self::Listener) -> Self::Stream {
@@ -131,11 +151,11 @@ impl IoRt for Tokio {
     type File = tokio::fs::File;
 
     async fn bind_loopback() -> (Self::Listener, SocketAddr) {
-        let l = tokio::net::TcpListener::bind(loopback())
-            .await
-            .expect("tokio bind");
-        let addr = l.local_addr().expect("tokio local_addr");
-        (l, addr)
+        let (l, addr) = loopback_listener();
+        (
+            tokio::net::TcpListener::from_std(l).expect("tokio from_std"),
+            addr,
+        )
     }
 
     async fn accept(l: &Self::Listener) -> Self::Stream {

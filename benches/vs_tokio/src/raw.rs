@@ -7,9 +7,11 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
 
 use async_task::{Runnable, Task};
+
+use crate::span::{Sample, Span};
+use crate::workload::sum;
 
 thread_local! {
     /// The run queue of this thread's raw executor.
@@ -51,24 +53,20 @@ where
 }
 
 /// One `spawn_many` iteration: a root task spawns `tasks` trivial tasks and
-/// awaits them; returns its time. Panics if a task went missing.
-fn spawn_many_once(tasks: usize) -> Duration {
-    let start = Instant::now();
+/// awaits them. Panics if a task went missing.
+fn spawn_many_once(tasks: usize) -> Sample {
+    let span = Span::new();
     let done = block_on(async move {
         let handles: Vec<_> = (0..tasks).map(|_| spawn(async { 1u64 })).collect();
-        let mut done = 0;
-        for h in handles {
-            done += h.await;
-        }
-        done
+        sum(handles).await
     });
-    let elapsed = start.elapsed();
+    span.stop();
     assert_eq!(done, tasks as u64, "raw async-task spawn_many: wrong count");
-    elapsed
+    span.sample(done)
 }
 
 /// Times `rounds` iterations of raw `spawn_many` after `warmup` untimed ones.
-pub fn spawn_many(tasks: usize, warmup: usize, rounds: usize) -> Vec<Duration> {
+pub fn spawn_many(tasks: usize, warmup: usize, rounds: usize) -> Vec<Sample> {
     for _ in 0..warmup {
         spawn_many_once(tasks);
     }

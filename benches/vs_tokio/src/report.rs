@@ -1,150 +1,27 @@
-//! Statistics over the rounds, and the markdown report (machine header,
-//! ratio table, spawn-cost table).
+//! The markdown report: a self-contained header (date, kernel, cores),
+//! the main speedup table, baselines and physical limits, throughput,
+//! per-flavor detail and the other contenders.
 
 use std::fmt::Write as _;
 use std::process::Command;
-use std::time::Duration;
 
-use crate::harness::{Config, Throughput};
+use crate::harness::{Config, Engine};
+use crate::row::{median_per_op, Row};
+use crate::rt::Flavor;
+use crate::span::Sample;
+use crate::stats::{fmt_secs, Stats};
+use crate::workload::Throughput;
 
-/// One workload on one flavor: every timed round of both runtimes.
+/// A baseline a row is shown against: the floor (raw async-task) or the
+/// physical limit (raw io_uring, iperf3) of a workload.
 #[derive(Debug)]
-pub struct Row {
-    /// Workload name with parameters.
+pub struct Baseline {
+    /// Name prefix of the rows it applies to.
     pub workload: String,
-    /// Flavor label ("multi_thread(2)", "current_thread").
-    pub flavor: String,
-    /// Operations per iteration.
-    pub ops: u64,
-    /// What the throughput table shows for this row.
-    pub throughput: Throughput,
-    /// zio's time per round.
-    pub zio: Vec<Duration>,
-    /// tokio's time per round (same round index as `zio`).
-    pub tokio: Vec<Duration>,
-}
-
-/// Marks a row line on the epoll child's stdout.
-const ROW_TAG: &str = "VS_TOKIO_ROW";
-
-impl Row {
-    /// The row as one tab-separated line (the epoll child's output).
-    pub fn to_line(&self) -> String {
-        let ns = |xs: &[Duration]| {
-            xs.iter()
-                .map(|d| d.as_nanos().to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        let tp = match self.throughput {
-            Throughput::None => "-".to_string(),
-            Throughput::Messages => "msg".to_string(),
-            Throughput::Bytes(b) => b.to_string(),
-        };
-        format!(
-            "{ROW_TAG}\t{}\t{}\t{}\t{tp}\t{}\t{}",
-            self.workload,
-            self.flavor,
-            self.ops,
-            ns(&self.zio),
-            ns(&self.tokio)
-        )
-    }
-
-    /// Parses a [`Row::to_line`] line; `None` for any other line.
-    pub fn from_line(line: &str) -> Option<Row> {
-        let mut f = line.split('\t');
-        if f.next()? != ROW_TAG {
-            return None;
-        }
-        let (workload, flavor) = (f.next()?.to_string(), f.next()?.to_string());
-        let ops = f.next()?.parse().ok()?;
-        let throughput = match f.next()? {
-            "-" => Throughput::None,
-            "msg" => Throughput::Messages,
-            b => Throughput::Bytes(b.parse().ok()?),
-        };
-        let durations = |s: &str| -> Option<Vec<Duration>> {
-            s.split(',')
-                .map(|n| n.parse().ok().map(Duration::from_nanos))
-                .collect()
-        };
-        Some(Row {
-            workload,
-            flavor,
-            ops,
-            throughput,
-            zio: durations(f.next()?)?,
-            tokio: durations(f.next()?)?,
-        })
-    }
-}
-
-/// Order statistics of a sample.
-#[derive(Debug, Clone, Copy)]
-pub struct Stats {
-    /// Smallest value.
-    pub min: f64,
-    /// 25th percentile.
-    pub p25: f64,
-    /// Median.
-    pub median: f64,
-    /// 75th percentile.
-    pub p75: f64,
-    /// Largest value.
-    pub max: f64,
-}
-
-impl Stats {
-    /// Stats of a non-empty sample (nearest-rank percentiles).
-    pub fn of(xs: impl IntoIterator<Item = f64>) -> Stats {
-        let mut v: Vec<f64> = xs.into_iter().collect();
-        assert!(!v.is_empty(), "stats of an empty sample");
-        v.sort_by(f64::total_cmp);
-        let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-        Stats {
-            min: v[0],
-            p25: at(0.25),
-            median: at(0.5),
-            p75: at(0.75),
-            max: v[v.len() - 1],
-        }
-    }
-
-    /// Stats of durations, in seconds.
-    pub fn of_durations(ds: &[Duration]) -> Stats {
-        Stats::of(ds.iter().map(Duration::as_secs_f64))
-    }
-}
-
-/// Formats seconds with a unit that keeps 3 significant digits.
-pub fn fmt_secs(s: f64) -> String {
-    let (v, unit) = if s >= 1.0 {
-        (s, "s")
-    } else if s >= 1e-3 {
-        (s * 1e3, "ms")
-    } else if s >= 1e-6 {
-        (s * 1e6, "µs")
-    } else {
-        (s * 1e9, "ns")
-    };
-    if v >= 100.0 {
-        format!("{v:.0} {unit}")
-    } else if v >= 10.0 {
-        format!("{v:.1} {unit}")
-    } else {
-        format!("{v:.2} {unit}")
-    }
-}
-
-/// Pairwise ratios `tokio[i] / zio[i]`: above 1 means zio was faster.
-pub fn ratios(row: &Row) -> Stats {
-    Stats::of(
-        row.zio
-            .iter()
-            .zip(&row.tokio)
-            .map(|(z, t)| t.as_secs_f64() / z.as_secs_f64()),
-    )
+    /// What it is ("raw io_uring, 1 thread, qd 64").
+    pub what: String,
+    /// Its rounds, in the rows' operations.
+    pub samples: Vec<Sample>,
 }
 
 /// Output of a command, trimmed; `None` if it could not run.
@@ -155,7 +32,7 @@ fn command(cmd: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// Date, kernel, cores, CPU model, load and commit, as markdown bullet lines.
+/// Date, kernel, cores, CPU model, load and commit, as markdown bullets.
 pub fn machine() -> String {
     let date = command("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
@@ -171,7 +48,8 @@ pub fn machine() -> String {
                 .map(|m| m.trim().to_string())
         })
         .unwrap_or_default();
-    let commit = command("git", &["rev-parse", "--short", "HEAD"]).unwrap_or_default();
+    let repo = env!("CARGO_MANIFEST_DIR");
+    let commit = command("git", &["-C", repo, "rev-parse", "--short", "HEAD"]).unwrap_or_default();
     let load = std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_default();
@@ -180,183 +58,198 @@ pub fn machine() -> String {
     )
 }
 
-/// The ratio table.
-fn table(rows: &[Row]) -> String {
-    let mut s = String::from(
-        "| workload | flavor | zio median | tokio median | ratio tokio/zio | ratio p25–p75 | zio min–max | tokio min–max |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|\n",
-    );
-    for r in rows {
-        let (z, t, q) = (
-            Stats::of_durations(&r.zio),
-            Stats::of_durations(&r.tokio),
-            ratios(r),
-        );
-        let per_op = |x: f64| fmt_secs(x / r.ops as f64);
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} ({}/op) | {} ({}/op) | **{:.2}×** | {:.2}–{:.2} | {}–{} | {}–{} |",
-            r.workload,
-            r.flavor,
-            fmt_secs(z.median),
-            per_op(z.median),
-            fmt_secs(t.median),
-            per_op(t.median),
-            q.median,
-            q.p25,
-            q.p75,
-            fmt_secs(z.min),
-            fmt_secs(z.max),
-            fmt_secs(t.min),
-            fmt_secs(t.max),
-        );
-    }
-    s
-}
-
-/// Spawn+join cost per task: raw async-task vs each runtime's `spawn_many`.
-fn spawn_cost(rows: &[Row], spawn_many: &str, raw: &[Duration], raw_tasks: usize) -> String {
-    let raw_ns = Stats::of_durations(raw).median / raw_tasks as f64;
-    let mut s = String::from(
-        "| runtime | flavor | spawn+join per task | × raw async-task |\n|---|---|---:|---:|\n",
-    );
-    let _ = writeln!(
-        s,
-        "| raw async-task | VecDeque, 1 thread | {} | 1.00× |",
-        fmt_secs(raw_ns)
-    );
-    for r in rows.iter().filter(|r| r.workload.starts_with(spawn_many)) {
-        for (name, xs) in [("zio", &r.zio), ("tokio", &r.tokio)] {
-            let per = Stats::of_durations(xs).median / r.ops as f64;
-            let _ = writeln!(
-                s,
-                "| {name} | {} | {} | {:.2}× |",
-                r.flavor,
-                fmt_secs(per),
-                per / raw_ns
-            );
-        }
-    }
-    s
-}
-
-/// The raw baseline's rounds and size, for the spawn-cost table.
-#[derive(Debug)]
-pub struct RawBaseline {
-    /// Time per round.
-    pub rounds: Vec<Duration>,
-    /// Tasks per round.
-    pub tasks: usize,
-    /// Name of the runtime workload it compares with.
-    pub workload: &'static str,
-}
-
-/// Operations per second, or bytes per second, of `ops` operations in `secs`.
-fn rate(tp: Throughput, ops: u64, secs: f64) -> String {
-    let per_s = ops as f64 / secs;
+/// A rate of `per_op` seconds per operation, in the row's unit.
+fn rate(tp: Throughput, per_op: f64) -> String {
+    let per_s = 1.0 / per_op;
     match tp {
         Throughput::None => String::new(),
-        Throughput::Messages if per_s >= 1e6 => format!("{:.2} M msg/s", per_s / 1e6),
-        Throughput::Messages => format!("{:.0} k msg/s", per_s / 1e3),
+        Throughput::Messages => format!("{:.2} M msg/s", per_s / 1e6),
+        Throughput::Requests => format!("{:.1} k req/s", per_s / 1e3),
         Throughput::Bytes(b) => format!("{:.2} GB/s", per_s * b as f64 / 1e9),
     }
 }
 
-/// The throughput table of the I/O rows (median round of each runtime).
-fn throughput_table(rows: &[Row]) -> String {
+/// `1.23 µs (mt)`: `engine`'s best median per operation and its flavor.
+fn best_cell(r: &Row, engine: Engine) -> String {
+    r.best(engine).map_or("—".to_string(), |(f, xs)| {
+        format!("{} ({})", fmt_secs(median_per_op(xs)), f.tag())
+    })
+}
+
+/// `**1.25×** (1.10–1.40)`: median pairwise speedup and its p25–p75.
+fn speedup_cell(r: &Row, engine: Engine) -> String {
+    r.speedup(engine).map_or("—".to_string(), |q| {
+        format!("**{:.2}×** ({:.2}–{:.2})", q.median, q.p25, q.p75)
+    })
+}
+
+/// The main table: median time per operation of each column, and zio's
+/// speedups over the better tokio flavor.
+fn main_table(rows: &[Row]) -> String {
     let mut s = String::from(
-        "| workload | flavor · zio [backend] | zio | tokio | ratio zio/tokio |\n|---|---|---:|---:|---:|\n",
+        "| workload | tokio-ct | tokio-mt | zio-uring | zio-epoll | zio-uring speedup (p25–p75) | zio-epoll speedup (p25–p75) |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
     );
-    for r in rows.iter().filter(|r| r.throughput != Throughput::None) {
-        let (z, t) = (Stats::of_durations(&r.zio), Stats::of_durations(&r.tokio));
+    for r in rows {
+        // A row without a runtime (plain threads) shows tokio's number
+        // in the ct column, tagged like zio's.
+        let tokio = |f: Flavor| match (r.column(Engine::Tokio, f), f) {
+            (Some(xs), _) => fmt_secs(median_per_op(xs)),
+            (None, Flavor::CurrentThread) => r
+                .column(Engine::Tokio, Flavor::Threads)
+                .map_or("—".to_string(), |xs| {
+                    format!("{} (threads)", fmt_secs(median_per_op(xs)))
+                }),
+            (None, _) => "—".to_string(),
+        };
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | **{:.2}×** |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             r.workload,
-            r.flavor,
-            rate(r.throughput, r.ops, z.median),
-            rate(r.throughput, r.ops, t.median),
-            ratios(r).median,
+            tokio(Flavor::CurrentThread),
+            tokio(Flavor::MultiThread),
+            best_cell(r, Engine::ZioUring),
+            best_cell(r, Engine::ZioEpoll),
+            speedup_cell(r, Engine::ZioUring),
+            speedup_cell(r, Engine::ZioEpoll),
         );
     }
     s
 }
 
-/// The raw io_uring baseline of the random-read workload.
-#[derive(Debug)]
-pub struct RawIoBaseline {
-    /// Time per round.
-    pub rounds: Vec<Duration>,
-    /// 4 KiB reads per round.
-    pub reads: u64,
-    /// Queue depth.
-    pub depth: usize,
-    /// Name prefix of the runtime rows it compares with.
-    pub workload: &'static str,
+/// Every measured column of every row: median and spread per operation,
+/// CPU per operation, rate.
+fn detail_table(rows: &[Row]) -> String {
+    let mut s = String::from(
+        "| workload | engine | flavor | median/op | p25–p75/op | min–max/op | CPU/op | rate |\n\
+         |---|---|---|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        for engine in [Engine::Tokio, Engine::ZioUring, Engine::ZioEpoll] {
+            for flavor in [Flavor::CurrentThread, Flavor::MultiThread, Flavor::Threads] {
+                let Some(xs) = r.column(engine, flavor) else {
+                    continue;
+                };
+                let t = Stats::of(xs.iter().map(Sample::secs_per_op));
+                let cpu = Stats::of(xs.iter().map(Sample::cpu_per_op)).median;
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {}–{} | {}–{} | {} | {} |",
+                    r.workload,
+                    engine.label(),
+                    flavor.tag(),
+                    fmt_secs(t.median),
+                    fmt_secs(t.p25),
+                    fmt_secs(t.p75),
+                    fmt_secs(t.min),
+                    fmt_secs(t.max),
+                    fmt_secs(cpu),
+                    rate(r.throughput, t.median),
+                );
+            }
+        }
+    }
+    s
 }
 
-/// Random 4 KiB reads: raw io_uring, then each runtime as a share of it.
-fn raw_io_table(rows: &[Row], raw: &RawIoBaseline) -> String {
-    let gbps = |ops: u64, secs: f64| ops as f64 * 4096.0 / secs / 1e9;
-    let raw_gbps = gbps(raw.reads, Stats::of_durations(&raw.rounds).median);
+/// Each baseline against the rows it applies to: time per operation, and
+/// each engine's speed as a share of the baseline's.
+fn baseline_table(rows: &[Row], baselines: &[Baseline]) -> String {
     let mut s = String::from(
-        "| runtime | flavor · zio [backend] | GB/s | % of raw io_uring |\n|---|---|---:|---:|\n",
+        "| workload | baseline | baseline/op | tokio (best) | zio-uring | zio-epoll |\n\
+         |---|---|---:|---:|---:|---:|\n",
     );
-    let _ = writeln!(
-        s,
-        "| raw io_uring (physical limit) | 1 thread, qd{}, no runtime | {raw_gbps:.2} | 100% |",
-        raw.depth
-    );
-    for r in rows.iter().filter(|r| r.workload.starts_with(raw.workload)) {
-        for (name, xs) in [("zio", &r.zio), ("tokio", &r.tokio)] {
-            let g = gbps(r.ops, Stats::of_durations(xs).median);
+    for b in baselines {
+        let base = median_per_op(&b.samples);
+        for r in rows.iter().filter(|r| r.workload.starts_with(&b.workload)) {
+            let share = |engine: Engine| {
+                r.best(engine).map_or("—".to_string(), |(f, xs)| {
+                    let t = median_per_op(xs);
+                    format!("{} ({}): {:.0}%", fmt_secs(t), f.tag(), 100.0 * base / t)
+                })
+            };
             let _ = writeln!(
                 s,
-                "| {name} | {} | {g:.2} | {:.0}% |",
-                r.flavor,
-                100.0 * g / raw_gbps
+                "| {} | {} | {} | {} | {} | {} |",
+                r.workload,
+                b.what,
+                [fmt_secs(base), rate(r.throughput, base)]
+                    .join(" ")
+                    .trim_end(),
+                share(Engine::Tokio),
+                share(Engine::ZioUring),
+                share(Engine::ZioEpoll),
             );
         }
     }
     s
 }
 
-/// The whole markdown report; `machine` is [`machine`]'s header, `notes`
-/// extra header lines.
-pub fn render(
-    cfg: &Config,
-    machine: &str,
-    notes: &[String],
-    rows: &[Row],
-    raw: Option<&RawBaseline>,
-    raw_io: Option<&RawIoBaseline>,
-) -> String {
+/// The other contenders (flume, async-channel, crossbeam-channel…), each
+/// against zio-uring's best flavor on the same row.
+fn extras_table(rows: &[Row]) -> String {
+    let mut s = String::from(
+        "| workload | contender | median/op | time ÷ zio-uring's |\n|---|---|---:|---:|\n",
+    );
+    for r in rows {
+        let zio = r.best(Engine::ZioUring).map(|(_, xs)| median_per_op(xs));
+        for (name, xs) in r.extras() {
+            let t = median_per_op(xs);
+            let _ = writeln!(
+                s,
+                "| {} | {name} | {} | {} |",
+                r.workload,
+                fmt_secs(t),
+                zio.map_or("—".to_string(), |z| format!("{:.2}×", t / z)),
+            );
+        }
+    }
+    s
+}
+
+/// Everything the report needs besides the rows.
+#[derive(Debug)]
+pub struct Extra<'a> {
+    /// [`machine`]'s header.
+    pub machine: &'a str,
+    /// Extra header lines.
+    pub notes: &'a [String],
+    /// Baselines and physical limits.
+    pub baselines: &'a [Baseline],
+    /// The targets section (see `targets`).
+    pub targets: &'a str,
+}
+
+/// The whole markdown report.
+pub fn render(cfg: &Config, rows: &[Row], extra: &Extra<'_>) -> String {
     let mut s = String::from("# vs_tokio: zio vs tokio\n\n");
-    s += machine;
-    for n in notes {
+    s += extra.machine;
+    for n in extra.notes {
         let _ = writeln!(s, "- {n}");
     }
     let _ = writeln!(
         s,
-        "- mode: {} ({} warmup + {} timed rounds per runtime, interleaved, order alternating)\n",
-        if cfg.quick { "--quick" } else { "full" },
+        "- mode: {} ({} warmup + {} timed rounds per contender unless a row says otherwise; contenders interleaved, order rotating each round)\n",
+        if cfg.quick { "--quick (smoke test: sizes and rounds too small to quote)" } else { "full" },
         cfg.warmup,
         cfg.rounds,
     );
-    s += "Times are per iteration (median over rounds; per-operation time in brackets).\n";
-    s += "**ratio = tokio / zio**, computed per round pair, median shown: **> 1 means zio is faster**.\n\n";
-    s += &table(rows);
-    if let Some(raw) = raw {
-        s += "\n## spawn+join cost vs raw async-task (target: zio ≤ 3×)\n\n";
-        s += &spawn_cost(rows, raw.workload, &raw.rounds, raw.tasks);
+    s += "Times are medians per operation. Columns: tokio `current_thread` (ct) and `multi_thread` (mt), \
+          and zio on io_uring and on epoll, each in its better flavor (in brackets). \
+          **speedup = time of the better tokio flavor / zio's time**, computed round by round, median and p25–p75 shown: \
+          **> 1 means zio is faster**.\n\n";
+    s += &main_table(rows);
+    if !extra.baselines.is_empty() {
+        s += "\n## baselines and physical limits (share = baseline's time / engine's time)\n\n";
+        s += &baseline_table(rows, extra.baselines);
     }
-    if rows.iter().any(|r| r.throughput != Throughput::None) {
-        s += "\n## I/O throughput (median round; ratio as above)\n\n";
-        s += &throughput_table(rows);
+    s += "\n## targets\n\n";
+    s += extra.targets;
+    if rows.iter().any(|r| r.extras().next().is_some()) {
+        s += "\n## other contenders (same rounds)\n\n";
+        s += &extras_table(rows);
     }
-    if let Some(raw_io) = raw_io {
-        s += "\n## random 4 KiB reads vs raw io_uring (targets: zio ≥ 70% of raw, ≥ 10× tokio::fs)\n\n";
-        s += &raw_io_table(rows, raw_io);
-    }
+    s += "\n## detail: every column\n\nCPU/op is the process's user + system time (every runtime thread; a load generator process excluded).\n\n";
+    s += &detail_table(rows);
     s
 }

@@ -1,5 +1,9 @@
 //! The runtime trait every workload is written against, and its impls for
 //! zio and tokio (each in a multi-thread and a current-thread flavor).
+//!
+//! zio's I/O backend is not a builder option: it is the process's (zio
+//! reads `ZIO_BACKEND` once), so zio on epoll runs in a child process (see
+//! `child`).
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -8,26 +12,40 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::io::IoRt;
+use crate::sync::kit::NativeSync;
 
 /// Worker threads of the multi-thread flavors.
 pub const WORKERS: usize = 2;
 
 /// The scheduler flavor a runtime was built with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Flavor {
-    /// Worker threads (`WORKERS` of them); `block_on` runs on the caller.
-    MultiThread,
     /// Everything runs on the thread calling `block_on`.
     CurrentThread,
+    /// Worker threads (`WORKERS` of them); `block_on` runs on the caller.
+    MultiThread,
+    /// No runtime: plain OS threads (the thread-to-thread sync row).
+    Threads,
 }
 
 impl Flavor {
-    /// The label used in the report.
-    pub fn label(self) -> String {
+    /// The two runtime flavors, in report order.
+    pub const RUNTIME: [Flavor; 2] = [Flavor::CurrentThread, Flavor::MultiThread];
+
+    /// The short tag used in the report and the child protocol.
+    pub fn tag(self) -> &'static str {
         match self {
-            Flavor::MultiThread => format!("multi_thread({WORKERS})"),
-            Flavor::CurrentThread => "current_thread".to_string(),
+            Flavor::CurrentThread => "ct",
+            Flavor::MultiThread => "mt",
+            Flavor::Threads => "threads",
         }
+    }
+
+    /// The flavor of a [`Flavor::tag`].
+    pub fn from_tag(tag: &str) -> Option<Flavor> {
+        [Flavor::CurrentThread, Flavor::MultiThread, Flavor::Threads]
+            .into_iter()
+            .find(|f| f.tag() == tag)
     }
 }
 
@@ -36,16 +54,10 @@ impl Flavor {
 /// functions: like `tokio::spawn`, they find the runtime from the context.
 /// The I/O operations (TCP, files) are in the supertrait [`IoRt`], whose
 /// impls differ because the two crates' I/O APIs do.
-pub trait Rt: IoRt + 'static {
+pub trait Rt: IoRt + NativeSync + 'static {
     /// The handle returned by [`Rt::spawn`]; resolves to the task's output
     /// (a task that panicked or was cancelled panics the joiner).
     type Join<T: Send + 'static>: Future<Output = T> + Send + Unpin + 'static;
-
-    /// The runtime's name in the report ("zio", "tokio").
-    fn name(&self) -> &'static str;
-
-    /// The flavor this runtime was built with.
-    fn flavor(&self) -> Flavor;
 
     /// Runs `f` to completion on this runtime, blocking the caller.
     fn block_on<F: Future>(&self, f: F) -> F::Output;
@@ -55,6 +67,12 @@ pub trait Rt: IoRt + 'static {
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static;
+
+    /// Runs `f` on the runtime's blocking pool.
+    fn spawn_blocking<F, T>(f: F) -> Self::Join<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static;
 
     /// Yields once to the scheduler.
     fn yield_now() -> impl Future<Output = ()> + Send;
@@ -95,11 +113,14 @@ macro_rules! runtime_impl {
         #[derive(Debug)]
         pub struct $ty {
             rt: $krate::runtime::Runtime,
-            flavor: Flavor,
         }
 
         impl $ty {
             /// Builds a runtime of the given flavor, with all drivers enabled.
+            ///
+            /// # Panics
+            ///
+            /// For [`Flavor::Threads`] (not a runtime), or if the build fails.
             pub fn new(flavor: Flavor) -> $ty {
                 let rt = match flavor {
                     Flavor::MultiThread => $krate::runtime::Builder::new_multi_thread()
@@ -109,24 +130,16 @@ macro_rules! runtime_impl {
                     Flavor::CurrentThread => $krate::runtime::Builder::new_current_thread()
                         .enable_all()
                         .build(),
+                    Flavor::Threads => panic!("Flavor::Threads is not a runtime flavor"),
                 };
                 $ty {
                     rt: rt.expect(concat!("build ", stringify!($krate), " runtime")),
-                    flavor,
                 }
             }
         }
 
         impl Rt for $ty {
             type Join<T: Send + 'static> = Joined<$krate::task::JoinHandle<T>>;
-
-            fn name(&self) -> &'static str {
-                stringify!($krate)
-            }
-
-            fn flavor(&self) -> Flavor {
-                self.flavor
-            }
 
             fn block_on<F: Future>(&self, f: F) -> F::Output {
                 self.rt.block_on(f)
@@ -138,6 +151,14 @@ macro_rules! runtime_impl {
                 F::Output: Send + 'static,
             {
                 Joined($krate::spawn(f))
+            }
+
+            fn spawn_blocking<F, T>(f: F) -> Self::Join<T>
+            where
+                F: FnOnce() -> T + Send + 'static,
+                T: Send + 'static,
+            {
+                Joined($krate::task::spawn_blocking(f))
             }
 
             fn yield_now() -> impl Future<Output = ()> + Send {

@@ -1,20 +1,22 @@
 //! Scheduler workloads (issue 2): spawn_many, yield_many, ping_pong,
-//! chained_spawn.
+//! chained_spawn, and spawn_blocking throughput.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use crate::chan::Slot;
-use crate::harness::{Harness, Workload};
+use crate::harness::Harness;
 use crate::rt::Rt;
+use crate::span::Span;
+use crate::workload::{sum, Workload};
 
-/// Name prefix of [`SpawnMany`]; the spawn-cost table looks it up.
-pub const SPAWN_MANY: &str = "spawn_many";
+/// Tasks per [`SpawnMany`] iteration (the raw baseline spawns as many).
+pub const SPAWN_TASKS: usize = 10_000;
 
 /// Registers every scheduler workload with `h`.
 pub fn register(h: &mut Harness) {
     let c = h.cfg.clone();
-    h.bench(SpawnMany { tasks: 10_000 });
+    h.bench(SpawnMany { tasks: SPAWN_TASKS });
     h.bench(YieldMany {
         tasks: c.size(200, 50),
         yields: 1_000,
@@ -27,6 +29,9 @@ pub fn register(h: &mut Harness) {
         depth: 1_000,
         chains: c.size(20, 5),
     });
+    h.bench(SpawnBlocking {
+        jobs: c.size(10_000, 1_000),
+    });
 }
 
 /// Spawns `tasks` trivial tasks from inside a task, then awaits them all.
@@ -38,26 +43,18 @@ pub struct SpawnMany {
 
 impl Workload for SpawnMany {
     fn name(&self) -> String {
-        format!("{SPAWN_MANY}/{}", self.tasks)
+        format!("spawn_many/{}", self.tasks)
     }
 
     fn ops(&self) -> u64 {
         self.tasks as u64
     }
 
-    fn expected(&self) -> u64 {
-        self.tasks as u64
-    }
-
-    fn body<R: Rt>(&self) -> impl Future<Output = u64> + Send + 'static {
+    fn body<R: Rt>(&self, _span: Span) -> impl Future<Output = u64> + Send + 'static {
         let tasks = self.tasks;
         async move {
             let handles: Vec<_> = (0..tasks).map(|_| R::spawn(async { 1u64 })).collect();
-            let mut done = 0;
-            for h in handles {
-                done += h.await;
-            }
-            done
+            sum(handles).await
         }
     }
 }
@@ -80,11 +77,7 @@ impl Workload for YieldMany {
         (self.tasks * self.yields) as u64
     }
 
-    fn expected(&self) -> u64 {
-        self.ops()
-    }
-
-    fn body<R: Rt>(&self) -> impl Future<Output = u64> + Send + 'static {
+    fn body<R: Rt>(&self, _span: Span) -> impl Future<Output = u64> + Send + 'static {
         let (tasks, yields) = (self.tasks, self.yields);
         async move {
             let handles: Vec<_> = (0..tasks)
@@ -97,11 +90,7 @@ impl Workload for YieldMany {
                     })
                 })
                 .collect();
-            let mut done = 0;
-            for h in handles {
-                done += h.await;
-            }
-            done
+            sum(handles).await
         }
     }
 }
@@ -125,11 +114,7 @@ impl Workload for PingPong {
         (self.pairs * self.round_trips * 2) as u64
     }
 
-    fn expected(&self) -> u64 {
-        self.ops()
-    }
-
-    fn body<R: Rt>(&self) -> impl Future<Output = u64> + Send + 'static {
+    fn body<R: Rt>(&self, _span: Span) -> impl Future<Output = u64> + Send + 'static {
         let (pairs, trips) = (self.pairs, self.round_trips);
         async move {
             let mut handles = Vec::with_capacity(pairs * 2);
@@ -154,11 +139,7 @@ impl Workload for PingPong {
                     trips as u64
                 }));
             }
-            let mut done = 0;
-            for h in handles {
-                done += h.await;
-            }
-            done
+            sum(handles).await
         }
     }
 }
@@ -191,11 +172,7 @@ impl Workload for ChainedSpawn {
         (self.depth * self.chains) as u64
     }
 
-    fn expected(&self) -> u64 {
-        self.ops()
-    }
-
-    fn body<R: Rt>(&self) -> impl Future<Output = u64> + Send + 'static {
+    fn body<R: Rt>(&self, _span: Span) -> impl Future<Output = u64> + Send + 'static {
         let (depth, chains) = (self.depth, self.chains);
         async move {
             let mut hops = 0;
@@ -205,6 +182,34 @@ impl Workload for ChainedSpawn {
                 hops += done.recv().await;
             }
             hops
+        }
+    }
+}
+
+/// Spawns `jobs` trivial closures on the blocking pool from a task, then
+/// awaits them all: the pool's hand-off and wake-up cost.
+#[derive(Debug)]
+pub struct SpawnBlocking {
+    /// Closures per iteration.
+    pub jobs: usize,
+}
+
+impl Workload for SpawnBlocking {
+    fn name(&self) -> String {
+        format!("spawn_blocking/{}", self.jobs)
+    }
+
+    fn ops(&self) -> u64 {
+        self.jobs as u64
+    }
+
+    fn body<R: Rt>(&self, _span: Span) -> impl Future<Output = u64> + Send + 'static {
+        let jobs = self.jobs;
+        async move {
+            let handles: Vec<_> = (0..jobs)
+                .map(|i| R::spawn_blocking(move || u64::from(std::hint::black_box(i) < jobs)))
+                .collect();
+            sum(handles).await
         }
     }
 }

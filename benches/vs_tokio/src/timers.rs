@@ -4,8 +4,10 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::harness::{Harness, Workload};
+use crate::harness::Harness;
 use crate::rt::Rt;
+use crate::span::Span;
+use crate::workload::{sum, Workload};
 
 /// The timeout that never fires in [`TimerChurn`].
 const LONG: Duration = Duration::from_secs(1);
@@ -49,11 +51,7 @@ impl Workload for TimerChurn {
         (self.tasks * self.iters) as u64
     }
 
-    fn expected(&self) -> u64 {
-        self.ops()
-    }
-
-    fn body<R: Rt>(&self) -> impl Future<Output = u64> + Send + 'static {
+    fn body<R: Rt>(&self, _span: Span) -> impl Future<Output = u64> + Send + 'static {
         let (tasks, iters, every) = (self.tasks, self.iters, self.sleep_every);
         async move {
             let handles: Vec<_> = (0..tasks)
@@ -72,11 +70,7 @@ impl Workload for TimerChurn {
                     })
                 })
                 .collect();
-            let mut done = 0;
-            for h in handles {
-                done += h.await;
-            }
-            done
+            sum(handles).await
         }
     }
 }
@@ -97,11 +91,7 @@ impl Workload for TimerFire {
         self.tasks as u64
     }
 
-    fn expected(&self) -> u64 {
-        self.ops()
-    }
-
-    fn body<R: Rt>(&self) -> impl Future<Output = u64> + Send + 'static {
+    fn body<R: Rt>(&self, _span: Span) -> impl Future<Output = u64> + Send + 'static {
         let tasks = self.tasks;
         async move {
             let handles: Vec<_> = (0..tasks)
@@ -112,11 +102,7 @@ impl Workload for TimerFire {
                     })
                 })
                 .collect();
-            let mut done = 0;
-            for h in handles {
-                done += h.await;
-            }
-            done
+            sum(handles).await
         }
     }
 }

@@ -1,0 +1,82 @@
+//! The baselines the parent runs after the rows (never interleaved with
+//! them: they use no runtime): raw async-task for spawn+join, raw io_uring
+//! for the file rows, iperf3 for loopback bulk. Each runs only if its row
+//! was measured.
+
+use crate::files::{next, seed, Files, CHUNK, PAGE};
+use crate::harness::Config;
+use crate::report::Baseline;
+use crate::row::Row;
+use crate::uring_raw::Reads;
+use crate::workload::Workload;
+use crate::{bulk, iperf, raw, sched, uring_raw};
+
+/// Whether a row named `name` was measured.
+fn measured(rows: &[Row], name: &str) -> bool {
+    rows.iter().any(|r| r.workload == name)
+}
+
+/// Raw io_uring doing `r`, the reads of file row `name`, if it was measured.
+fn file_baseline<F: Fn(usize) -> u64>(
+    cfg: &Config,
+    rows: &[Row],
+    f: &Files,
+    name: String,
+    r: &Reads<F>,
+) -> Option<Baseline> {
+    if !measured(rows, &name) {
+        return None;
+    }
+    eprintln!("running raw io_uring baseline for {name}");
+    let samples = uring_raw::baseline(&f.path, r, cfg.warmup, cfg.rounds)?;
+    Some(Baseline {
+        workload: name,
+        what: format!("raw io_uring, 1 thread, qd {}", r.depth),
+        samples,
+    })
+}
+
+/// The baselines of the measured rows.
+pub fn run(cfg: &Config, rows: &[Row], files: Option<&Files>) -> Vec<Baseline> {
+    let mut out = Vec::new();
+    let spawn = sched::SpawnMany {
+        tasks: sched::SPAWN_TASKS,
+    };
+    if measured(rows, &spawn.name()) {
+        eprintln!("running raw async-task baseline");
+        out.push(Baseline {
+            workload: spawn.name(),
+            what: "raw async-task (VecDeque executor, 1 thread)".to_string(),
+            samples: raw::spawn_many(spawn.tasks, cfg.warmup, cfg.rounds),
+        });
+    }
+    if let Some(f) = files {
+        let pages = f.rand.file_size / PAGE as u64;
+        let rand = Reads {
+            size: PAGE,
+            depth: f.rand.depth,
+            reads: f.rand.ops() as usize,
+            offset: |i: usize| (next(&mut seed(i)) % pages) * PAGE as u64,
+        };
+        let seq = Reads {
+            size: CHUNK,
+            depth: f.seq.in_flight,
+            reads: f.seq.ops() as usize,
+            offset: |i: usize| (i * CHUNK) as u64,
+        };
+        out.extend(file_baseline(cfg, rows, f, f.rand.name(), &rand));
+        out.extend(file_baseline(cfg, rows, f, f.seq.name(), &seq));
+    }
+    if let Some(r) = rows.iter().find(|r| r.workload.starts_with(bulk::NAME)) {
+        eprintln!("running iperf3 baseline");
+        let (secs, rounds) = if cfg.quick { (1, 1) } else { (2, 5) };
+        if let Some(samples) = iperf::loopback(bulk::CHUNK, secs, rounds) {
+            out.push(Baseline {
+                workload: r.workload.clone(),
+                what: format!("iperf3, 1 stream, {} KiB writes", bulk::CHUNK >> 10),
+                samples,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,138 @@
+//! The issues' targets, checked against this run's rows: "met" or "not
+//! met" with the numbers. Reported only, never asserted (and meaningless
+//! for a `--quick` run).
+
+use std::fmt::Write as _;
+
+use crate::harness::Engine;
+use crate::report::Baseline;
+use crate::row::{median_per_op, Row};
+
+/// One target line.
+fn line(s: &mut String, target: &str, ok: bool, detail: &str) {
+    let verdict = if ok { "met" } else { "**not met**" };
+    let _ = writeln!(s, "- {target}: {verdict} ({detail})");
+}
+
+/// zio-uring's median speedup on each row matching `pick` must be at
+/// least `min`.
+fn speedup_at_least(
+    s: &mut String,
+    rows: &[Row],
+    target: &str,
+    min: f64,
+    pick: impl Fn(&Row) -> bool,
+) {
+    let picked: Vec<_> = rows
+        .iter()
+        .filter(|r| pick(r))
+        .filter_map(|r| Some((r, r.speedup(Engine::ZioUring)?.median)))
+        .collect();
+    if picked.is_empty() {
+        return;
+    }
+    let behind: Vec<_> = picked
+        .iter()
+        .filter(|(_, x)| *x < min)
+        .map(|(r, x)| format!("{} {x:.2}×", r.workload))
+        .collect();
+    let detail = if behind.is_empty() {
+        format!("{} rows", picked.len())
+    } else {
+        format!(
+            "{}/{} rows behind: {}",
+            behind.len(),
+            picked.len(),
+            behind.join(", ")
+        )
+    };
+    line(s, target, behind.is_empty(), &detail);
+}
+
+/// zio-uring's best time per operation on the rows of `b` must be at most
+/// `max` times the baseline's.
+fn within_baseline(s: &mut String, rows: &[Row], b: &Baseline, target: &str, max: f64) {
+    let base = median_per_op(&b.samples);
+    for r in rows.iter().filter(|r| r.workload.starts_with(&b.workload)) {
+        if let Some((_, xs)) = r.best(Engine::ZioUring) {
+            let x = median_per_op(xs) / base;
+            line(
+                s,
+                target,
+                x <= max,
+                &format!("{}: {x:.2}× the time of {}", r.workload, b.what),
+            );
+        }
+    }
+}
+
+/// The targets section.
+pub fn section(rows: &[Row], baselines: &[Baseline], quick: bool) -> String {
+    let mut s = String::new();
+    if quick {
+        s += "(a `--quick` run: sizes and rounds are too small for these to mean anything)\n\n";
+    }
+    speedup_at_least(
+        &mut s,
+        rows,
+        "zio-uring ≥ 1.0× the better tokio flavor on every row",
+        1.0,
+        |_| true,
+    );
+    speedup_at_least(
+        &mut s,
+        rows,
+        "zio-uring ≥ 1.2× on TCP echo at 64+ connections",
+        1.2,
+        |r| r.workload.starts_with("echo/") && !r.workload.starts_with("echo/1conn"),
+    );
+    speedup_at_least(
+        &mut s,
+        rows,
+        "zio-uring ≥ 1.2× on hyper HTTP/1.1",
+        1.2,
+        |r| r.workload.starts_with("http1"),
+    );
+    speedup_at_least(
+        &mut s,
+        rows,
+        "zio-uring ≥ 10× tokio::fs on 4 KiB reads",
+        10.0,
+        |r| r.workload.starts_with("file_rand_4k"),
+    );
+    for b in baselines {
+        if b.workload.starts_with("spawn_many") {
+            within_baseline(
+                &mut s,
+                rows,
+                b,
+                "spawn+join within 3× of raw async-task",
+                3.0,
+            );
+        } else if b.workload.starts_with("file_rand_4k") {
+            within_baseline(
+                &mut s,
+                rows,
+                b,
+                "4 KiB reads ≥ 70% of raw io_uring",
+                1.0 / 0.7,
+            );
+        }
+    }
+    for r in rows
+        .iter()
+        .filter(|r| r.workload.starts_with("sync_threads"))
+    {
+        let crossbeam = r.extras().find(|(n, _)| n.starts_with("crossbeam"));
+        if let (Some((_, cb)), Some((_, zio))) = (crossbeam, r.best(Engine::ZioUring)) {
+            let x = median_per_op(zio) / median_per_op(cb);
+            line(
+                &mut s,
+                "thread-to-thread within 1.5× of crossbeam-channel",
+                x <= 1.5,
+                &format!("{x:.2}× crossbeam's time"),
+            );
+        }
+    }
+    s
+}
