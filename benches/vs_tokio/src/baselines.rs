@@ -1,9 +1,9 @@
 //! The baselines the parent runs after the rows (never interleaved with
 //! them: they use no runtime): raw async-task for spawn+join, raw io_uring
-//! for the file rows, iperf3 for loopback bulk. Each runs only if its row
+//! for the file rows (the CompletionQueue row included), iperf3 for loopback bulk. Each runs only if its row
 //! was measured.
 
-use crate::files::{next, seed, Files, CHUNK, PAGE};
+use crate::files::{random_page, Files, CHUNK, PAGE};
 use crate::harness::Config;
 use crate::report::Baseline;
 use crate::row::Row;
@@ -51,12 +51,11 @@ pub fn run(cfg: &Config, rows: &[Row], files: Option<&Files>) -> Vec<Baseline> {
         });
     }
     if let Some(f) = files {
-        let pages = f.rand.file_size / PAGE as u64;
         let rand = Reads {
             size: PAGE,
             depth: f.rand.depth,
             reads: f.rand.ops() as usize,
-            offset: |i: usize| (next(&mut seed(i)) % pages) * PAGE as u64,
+            offset: |i: usize| random_page(i, f.rand.file_size),
         };
         let seq = Reads {
             size: CHUNK,
@@ -66,6 +65,14 @@ pub fn run(cfg: &Config, rows: &[Row], files: Option<&Files>) -> Vec<Baseline> {
         };
         out.extend(file_baseline(cfg, rows, f, f.rand.name(), &rand));
         out.extend(file_baseline(cfg, rows, f, f.seq.name(), &seq));
+        // The batch row's very reads (see `BatchRead::offset`).
+        let batch = Reads {
+            size: PAGE,
+            depth: f.batch.depth,
+            reads: f.batch.reads,
+            offset: |i: usize| f.batch.offset(i),
+        };
+        out.extend(file_baseline(cfg, rows, f, f.batch.name(), &batch));
     }
     if let Some(r) = rows.iter().find(|r| r.workload.starts_with(bulk::NAME)) {
         eprintln!("running iperf3 baseline");

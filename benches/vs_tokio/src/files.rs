@@ -11,11 +11,15 @@
 //! handle per task (`seek` + read), as its `File` has one cursor and runs
 //! one operation at a time. Opening is not timed. Both rows are shown
 //! against raw io_uring at the same depth (see `uring_raw`).
+//!
+//! The same file serves the CompletionQueue row (`batch`), registered
+//! here with the others.
 
 use std::future::Future;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::batch::{self, BatchRead};
 use crate::harness::Harness;
 use crate::rt::Rt;
 use crate::span::Span;
@@ -96,7 +100,7 @@ pub fn remove_file(path: &Path) {
 }
 
 /// A small, fast, seedable generator (xorshift64*) for the offsets.
-pub fn next(state: &mut u64) -> u64 {
+fn next(state: &mut u64) -> u64 {
     *state ^= *state >> 12;
     *state ^= *state << 25;
     *state ^= *state >> 27;
@@ -104,8 +108,15 @@ pub fn next(state: &mut u64) -> u64 {
 }
 
 /// The `i`-th task's generator seed.
-pub fn seed(i: usize) -> u64 {
+fn seed(i: usize) -> u64 {
     0x9e37_79b9_7f4a_7c15 ^ (i as u64 + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9)
+}
+
+/// The `i`-th of a sequence of random 4 KiB-aligned offsets in a file of
+/// `file_size` bytes.
+pub fn random_page(i: usize, file_size: u64) -> u64 {
+    let pages = file_size / PAGE as u64;
+    (next(&mut seed(i)) % pages) * PAGE as u64
 }
 
 /// The workloads of a run.
@@ -117,6 +128,8 @@ pub struct Files {
     pub rand: RandRead,
     /// The sequential reads.
     pub seq: SeqRead,
+    /// The CompletionQueue batch reads.
+    pub batch: BatchRead,
 }
 
 /// Registers the file workloads with `h` (creating the file if needed);
@@ -134,7 +147,11 @@ pub fn register(h: &mut Harness) -> Option<Files> {
         file_size: file_size(c.quick),
         in_flight: SEQ_DEPTH,
     };
-    if !h.selected(&rand.name()) && !h.selected(&seq.name()) {
+    let batch = BatchRead::new(&c, PathBuf::new());
+    if ![rand.name(), seq.name(), batch.name()]
+        .iter()
+        .any(|n| h.selected(n))
+    {
         return None;
     }
     let path = ensure_file(c.quick);
@@ -146,9 +163,16 @@ pub fn register(h: &mut Harness) -> Option<Files> {
         path: path.clone(),
         ..seq
     };
+    let batch = BatchRead::new(&c, path.clone());
     h.bench(rand.clone());
     h.bench(seq.clone());
-    Some(Files { path, rand, seq })
+    batch::bench(h, &batch);
+    Some(Files {
+        path,
+        rand,
+        seq,
+        batch,
+    })
 }
 
 /// `depth` tasks, each `reads_per_task` 4 KiB reads at random aligned

@@ -198,14 +198,31 @@ impl Locals {
         cs
     }
 
+    /// An extra contender: `w` on zio's runtime of `flavor`, labelled
+    /// "`what` (zio-uring ct)" (the backend and flavor in brackets).
+    fn on_zio_flavor<'a, W: Workload>(
+        &'a self,
+        what: &str,
+        flavor: Flavor,
+        w: &'a W,
+    ) -> Contender<'a> {
+        let engine = Engine::zio(self.backend).label();
+        let label = Label::Extra(format!("{what} ({engine} {})", flavor.tag()));
+        Self::contender(label, self.zio(flavor), w)
+    }
+
+    /// Extra contenders: `w` on zio's runtime in both flavors.
+    pub fn on_zio<'a, W: Workload>(&'a self, what: &str, w: &'a W) -> Vec<Contender<'a>> {
+        Flavor::RUNTIME
+            .into_iter()
+            .map(|f| self.on_zio_flavor(what, f, w))
+            .collect()
+    }
+
     /// Extra contenders: `w` on zio's and on tokio's multi_thread runtime,
-    /// labelled "`what` (zio mt)" and "`what` (tokio mt)".
+    /// labelled "`what` (zio-uring mt)" and "`what` (tokio mt)".
     pub fn on_multi<'a, W: Workload>(&'a self, what: &str, w: &'a W) -> Vec<Contender<'a>> {
-        let mut cs = vec![Self::contender(
-            Label::Extra(format!("{what} ({} mt)", Engine::zio(self.backend).label())),
-            self.zio(Flavor::MultiThread),
-            w,
-        )];
+        let mut cs = vec![self.on_zio_flavor(what, Flavor::MultiThread, w)];
         if let Some(t) = &self.tokio {
             cs.push(Self::contender(
                 Label::Extra(format!("{what} (tokio mt)")),

@@ -1,6 +1,6 @@
 //! The I/O half of the runtime trait: the few TCP and file operations the
-//! `echo` and `files` workloads need, in one owned-buffer shape for both
-//! runtimes. zio's impl is its native owned-buffer API; tokio's wraps
+//! `echo`, `files` and `batch` workloads need, in one owned-buffer shape
+//! for both runtimes. zio's impl is its native owned-buffer API; tokio's wraps
 //! `AsyncReadExt` / `AsyncWriteExt` on the same `Vec` (reading into its
 //! spare capacity, so neither side zeroes the buffer).
 //!
@@ -21,7 +21,9 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
-use crate::rt::{Tokio, Zio};
+use zio::cq::{CompletionQueue, Op, Output};
+
+use crate::rt::{Rt, TaskSet, Tokio, Zio};
 
 /// TCP and file operations, implemented for zio and for tokio. (zio's
 /// types also implement tokio's I/O traits, so its native methods are
@@ -64,6 +66,65 @@ pub trait IoRt {
     /// Reads `buf.capacity()` bytes at offset `pos` into `buf` (cleared
     /// first). zio: one `read_at`; tokio: `seek` + `read_exact`.
     fn read_at(f: &mut Self::File, buf: Vec<u8>, pos: u64) -> impl Future<Output = Vec<u8>> + Send;
+
+    /// Reads `size` bytes at each offset of `offsets` from the calling task
+    /// alone, keeping `files.len()` reads in flight (one handle each, from
+    /// [`IoRt::open_files`]), and calls `each(buf, pos)` on every read as
+    /// it completes; returns the count of reads. zio: one
+    /// `CompletionQueue`; tokio: a `JoinSet` of `tokio::fs` reads
+    /// ([`read_per_task`]).
+    fn read_batch<I, F>(
+        files: Vec<Self::File>,
+        size: usize,
+        offsets: I,
+        each: F,
+    ) -> impl Future<Output = u64> + Send
+    where
+        I: Iterator<Item = u64> + Send,
+        F: FnMut(&[u8], u64) + Send;
+}
+
+/// [`IoRt::read_batch`] with one task per read: a `JoinSet` of at most
+/// `files.len()` tasks, each reading with [`IoRt::read_at`] through a
+/// handle from the pool and handing it back with its buffer, which the
+/// next read reuses.
+pub async fn read_per_task<R: Rt, I, F>(
+    files: Vec<R::File>,
+    size: usize,
+    mut offsets: I,
+    mut each: F,
+) -> u64
+where
+    I: Iterator<Item = u64> + Send,
+    F: FnMut(&[u8], u64) + Send,
+{
+    let mut set = R::JoinSet::new();
+    for (f, pos) in files.into_iter().zip(offsets.by_ref()) {
+        spawn_read::<R>(&mut set, f, Vec::with_capacity(size), pos);
+    }
+    let mut done = 0;
+    while let Some((f, buf, pos)) = set.join_next().await {
+        each(&buf, pos);
+        done += 1;
+        if let Some(next) = offsets.next() {
+            spawn_read::<R>(&mut set, f, buf, next);
+        }
+    }
+    done
+}
+
+/// Spawns into `set` a task reading `buf.capacity()` bytes at `pos`
+/// through `f`; it returns the handle, the buffer read and `pos`.
+fn spawn_read<R: Rt>(
+    set: &mut R::JoinSet<(R::File, Vec<u8>, u64)>,
+    mut f: R::File,
+    buf: Vec<u8>,
+    pos: u64,
+) {
+    set.spawn(async move {
+        let buf = R::read_at(&mut f, buf, pos).await;
+        (f, buf, pos)
+    });
 }
 
 /// The listen backlog of every benchmark listener.
@@ -143,6 +204,43 @@ impl IoRt for Zio {
         assert_eq!(n, want, "zio read_at: short read at {pos}");
         buf
     }
+
+    async fn read_batch<I, F>(
+        files: Vec<Self::File>,
+        size: usize,
+        mut offsets: I,
+        mut each: F,
+    ) -> u64
+    where
+        I: Iterator<Item = u64> + Send,
+        F: FnMut(&[u8], u64) + Send,
+    {
+        // The handles are one shared file: its fd stays open while `files`
+        // lives, to the end of this function. Each read's token is its
+        // offset.
+        let fd = files.first().expect("read_batch: no file").as_raw_fd();
+        let mut cq: CompletionQueue = CompletionQueue::with_capacity(files.len());
+        for pos in offsets.by_ref().take(files.len()) {
+            let op = Op::read_at(fd, Vec::with_capacity(size), pos);
+            cq.submit(op, pos).expect("zio cq: a free slot");
+        }
+        let mut done = 0;
+        while let Some(c) = cq.wait().await {
+            let pos = c.token();
+            let Output::Read(r, mut buf) = c.into_output() else {
+                unreachable!("only reads are submitted")
+            };
+            r.expect("zio cq read_at");
+            each(&buf, pos);
+            done += 1;
+            if let Some(next) = offsets.next() {
+                buf.clear();
+                cq.submit(Op::read_at(fd, buf, next), next)
+                    .expect("zio cq: a free slot");
+            }
+        }
+        done
+    }
 }
 
 impl IoRt for Tokio {
@@ -213,5 +311,18 @@ impl IoRt for Tokio {
             assert_ne!(n, 0, "tokio read_at: unexpected end of file at {pos}");
         }
         buf
+    }
+
+    fn read_batch<I, F>(
+        files: Vec<Self::File>,
+        size: usize,
+        offsets: I,
+        each: F,
+    ) -> impl Future<Output = u64> + Send
+    where
+        I: Iterator<Item = u64> + Send,
+        F: FnMut(&[u8], u64) + Send,
+    {
+        read_per_task::<Tokio, I, F>(files, size, offsets, each)
     }
 }

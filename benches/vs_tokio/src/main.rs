@@ -12,6 +12,7 @@
 //! on epoll runs in a child process driven by this one (see [`child`]).
 
 mod baselines;
+mod batch;
 mod bulk;
 mod chan;
 mod chart;

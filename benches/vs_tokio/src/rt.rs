@@ -59,6 +59,9 @@ pub trait Rt: IoRt + NativeSync + 'static {
     /// (a task that panicked or was cancelled panics the joiner).
     type Join<T: Send + 'static>: Future<Output = T> + Send + Unpin + 'static;
 
+    /// The runtime's `JoinSet`: tasks joined in the order they finish.
+    type JoinSet<T: Send + 'static>: TaskSet<T>;
+
     /// Runs `f` to completion on this runtime, blocking the caller.
     fn block_on<F: Future>(&self, f: F) -> F::Output;
 
@@ -84,6 +87,21 @@ pub trait Rt: IoRt + NativeSync + 'static {
     fn timeout<F>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> + Send
     where
         F: Future + Send;
+}
+
+/// A set of tasks joined in the order they finish (`JoinSet`, whose API
+/// zio shares with tokio); a task that panicked panics the joiner.
+pub trait TaskSet<T>: Send + 'static {
+    /// An empty set.
+    fn new() -> Self;
+
+    /// Spawns `f` into the set, on the current runtime.
+    fn spawn<F>(&mut self, f: F)
+    where
+        F: Future<Output = T> + Send + 'static;
+
+    /// The output of the next task to finish; `None` once the set is empty.
+    fn join_next(&mut self) -> impl Future<Output = Option<T>> + Send;
 }
 
 /// A join handle whose `Result` is unwrapped: a failed task fails the bench.
@@ -138,8 +156,27 @@ macro_rules! runtime_impl {
             }
         }
 
+        impl<T: Send + 'static> TaskSet<T> for $krate::task::JoinSet<T> {
+            fn new() -> Self {
+                $krate::task::JoinSet::new()
+            }
+
+            fn spawn<F>(&mut self, f: F)
+            where
+                F: Future<Output = T> + Send + 'static,
+            {
+                $krate::task::JoinSet::spawn(self, f);
+            }
+
+            async fn join_next(&mut self) -> Option<T> {
+                let r = $krate::task::JoinSet::join_next(self).await?;
+                Some(r.expect("benchmark task failed"))
+            }
+        }
+
         impl Rt for $ty {
             type Join<T: Send + 'static> = Joined<$krate::task::JoinHandle<T>>;
+            type JoinSet<T: Send + 'static> = $krate::task::JoinSet<T>;
 
             fn block_on<F: Future>(&self, f: F) -> F::Output {
                 self.rt.block_on(f)

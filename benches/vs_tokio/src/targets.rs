@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use crate::batch;
 use crate::harness::Engine;
 use crate::report::Baseline;
 use crate::row::{median_per_op, Row};
@@ -66,6 +67,27 @@ fn within_baseline(s: &mut String, rows: &[Row], b: &Baseline, target: &str, max
     }
 }
 
+/// On each row starting with `row`, zio-uring's best time per operation
+/// must be at most `max` times the best of its extra contenders whose
+/// label starts with `extra`.
+fn within_extra(s: &mut String, rows: &[Row], row: &str, extra: &str, target: &str, max: f64) {
+    for r in rows.iter().filter(|r| r.workload.starts_with(row)) {
+        let other = r
+            .extras()
+            .filter(|(n, _)| n.starts_with(extra))
+            .map(|(n, xs)| (n, median_per_op(xs)))
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let (Some((name, t)), Some((_, zio))) = (other, r.best(Engine::ZioUring)) {
+            let x = median_per_op(zio) / t;
+            let detail = format!(
+                "zio-uring takes {x:.2}× the time of {name}: {:.2}× its speed",
+                1.0 / x
+            );
+            line(s, target, x <= max, &detail);
+        }
+    }
+}
+
 /// The targets section.
 pub fn section(rows: &[Row], baselines: &[Baseline], quick: bool) -> String {
     let mut s = String::new();
@@ -100,6 +122,13 @@ pub fn section(rows: &[Row], baselines: &[Baseline], quick: bool) -> String {
         10.0,
         |r| r.workload.starts_with("file_rand_4k"),
     );
+    speedup_at_least(
+        &mut s,
+        rows,
+        "CompletionQueue ≥ 10× tokio::fs (JoinSet) on batch reads",
+        10.0,
+        |r| r.workload.starts_with(batch::NAME),
+    );
     for b in baselines {
         if b.workload.starts_with("spawn_many") {
             within_baseline(
@@ -117,22 +146,31 @@ pub fn section(rows: &[Row], baselines: &[Baseline], quick: bool) -> String {
                 "4 KiB reads ≥ 70% of raw io_uring",
                 1.0 / 0.7,
             );
-        }
-    }
-    for r in rows
-        .iter()
-        .filter(|r| r.workload.starts_with("sync_threads"))
-    {
-        let crossbeam = r.extras().find(|(n, _)| n.starts_with("crossbeam"));
-        if let (Some((_, cb)), Some((_, zio))) = (crossbeam, r.best(Engine::ZioUring)) {
-            let x = median_per_op(zio) / median_per_op(cb);
-            line(
+        } else if b.workload.starts_with(batch::NAME) {
+            within_baseline(
                 &mut s,
-                "thread-to-thread within 1.5× of crossbeam-channel",
-                x <= 1.5,
-                &format!("{x:.2}× crossbeam's time"),
+                rows,
+                b,
+                "CompletionQueue ≥ 80% of raw io_uring",
+                1.0 / 0.8,
             );
         }
     }
+    within_extra(
+        &mut s,
+        rows,
+        "sync_threads",
+        "crossbeam",
+        "thread-to-thread within 1.5× of crossbeam-channel",
+        1.5,
+    );
+    within_extra(
+        &mut s,
+        rows,
+        batch::NAME,
+        batch::TASK_PER_READ,
+        "CompletionQueue ≥ 1.2× zio task-per-read",
+        1.0 / 1.2,
+    );
     s
 }
