@@ -200,6 +200,31 @@ fn block_in_place_outside_a_worker_just_runs() {
     assert_eq!(rt.block_on(async { zio::task::block_in_place(|| 6) }), 6);
 }
 
+/// Back-to-back blocking sections on the only worker, each needing the
+/// stand-in to run a task, with pauses of varying length between them: a
+/// section starts while the previous stand-in still runs, retires, exits or
+/// is gone. Each must get a stand-in. (A section that began just as the
+/// previous stand-in finished exiting once went without one, and the
+/// runtime ran nothing until the section ended: never.)
+#[test]
+fn back_to_back_blocking_sections_each_get_a_stand_in() {
+    watchdog("back_to_back_blocking_sections_each_get_a_stand_in", || {
+        let rt = multi_rt(1);
+        rt.block_on(rt.spawn(async {
+            for i in 0..2000u32 {
+                // The only worker blocks: only a stand-in can run this task.
+                let h = zio::spawn(async move { i });
+                assert_eq!(zio::block_on(h).unwrap(), i);
+                let pause = Instant::now() + Duration::from_micros(u64::from(i % 64));
+                while Instant::now() < pause {
+                    std::hint::spin_loop();
+                }
+            }
+        }))
+        .unwrap();
+    });
+}
+
 /// A sleep that a stand-in started ends on time after the stand-in retired
 /// (its driver is parked then, and driven by nobody).
 #[test]

@@ -11,6 +11,8 @@
 //! - `scheduler.rs`, `worker.rs`, `idle.rs`: where a woken task goes (LIFO
 //!   slot, local queue, injector), the worker loop (run, steal, spin, park in
 //!   the driver), and the accounting of parked and searching workers.
+//! - `spare.rs`: the spare slots that stand-in workers run while workers
+//!   are inside blocking sections.
 //! - `block_on.rs`, `blocking.rs`, `spawn.rs`, `yield_now.rs`: blocking on a
 //!   future, the bounded blocking pool, and the free functions.
 
@@ -26,6 +28,7 @@ mod registry;
 mod run_queue;
 mod runtime;
 mod scheduler;
+mod spare;
 mod spawn;
 mod task;
 mod worker;

@@ -4,7 +4,6 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::pin;
-use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,7 +11,7 @@ use super::config::{BlockingConfig, Callback, Config, ThreadNameFn};
 use super::context::{self, EnterGuard};
 use super::handle::Handle;
 use super::join::JoinHandle;
-use super::scheduler::{Flavor, Shared, SPARE_VACANT};
+use super::scheduler::{Flavor, Shared};
 use super::worker::{MainWaker, Worker};
 use crate::reactor::{self, Completions, Driver, RingConfig};
 
@@ -306,7 +305,7 @@ fn standin_body(shared: &Arc<Shared>, index: usize) {
         Err(e) => tracing::warn!("zio: a stand-in worker cannot start its driver: {e}"),
     }
     shared.idle.leave();
-    spare.state.store(SPARE_VACANT, Ordering::Release);
+    spare.release();
 }
 
 /// Waits until `t` finished or `deadline` passed; true if finished.

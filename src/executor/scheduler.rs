@@ -9,7 +9,7 @@
 //! whichever thread is inside `block_on`, without the LIFO slot (FIFO, as
 //! tokio's current-thread scheduler).
 
-use std::sync::atomic::{fence, AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::ThreadId;
 
@@ -21,10 +21,11 @@ use super::config::Config;
 use super::idle::Idle;
 use super::registry::Registry;
 use super::run_queue::RunQueue;
+use super::spare::{self, Claim, Spare};
 use super::task::Runnable;
 use super::worker;
 use crate::reactor::backend::IoBackend;
-use crate::reactor::{Driver, DriverShared};
+use crate::reactor::DriverShared;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Flavor {
@@ -44,46 +45,8 @@ pub(crate) struct Slot {
     pub(crate) local_owner: OnceLock<ThreadId>,
     pub(crate) driver: Arc<DriverShared>,
     /// For a spare slot (run by stand-ins): whether a stand-in runs it, and
-    /// its driver while none does. Spare drivers are not pinned to a
-    /// thread, so successive stand-ins share one.
+    /// its driver while none does; see `spare.rs`.
     pub(crate) spare: Option<Spare>,
-}
-
-/// A spare slot's life: VACANT --start--> ACTIVE --section ends-->
-/// RETIRING --nothing left in flight--> EXITING --thread gone--> VACANT.
-/// A RETIRING stand-in can be taken back to ACTIVE by the next blocking
-/// section, so back-to-back sections reuse one thread.
-#[derive(Debug, Default)]
-pub(crate) struct Spare {
-    pub(crate) state: AtomicU8,
-    pub(crate) driver: Mutex<Option<Driver>>,
-}
-
-pub(crate) const SPARE_VACANT: u8 = 0;
-pub(crate) const SPARE_ACTIVE: u8 = 1;
-pub(crate) const SPARE_RETIRING: u8 = 2;
-pub(crate) const SPARE_EXITING: u8 = 3;
-
-impl Spare {
-    fn transition(&self, from: u8, to: u8) -> bool {
-        self.state
-            .compare_exchange(from, to, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-    }
-
-    /// The stand-in may stop: RETIRING -> EXITING.
-    pub(crate) fn begin_exit(&self) -> bool {
-        self.transition(SPARE_RETIRING, SPARE_EXITING)
-    }
-
-    pub(crate) fn is_retiring(&self) -> bool {
-        self.state.load(Ordering::Acquire) == SPARE_RETIRING
-    }
-
-    /// The blocking section it stood in for is over: ACTIVE -> RETIRING.
-    pub(crate) fn retire(&self) {
-        self.transition(SPARE_ACTIVE, SPARE_RETIRING);
-    }
 }
 
 #[derive(Debug)]
@@ -202,23 +165,12 @@ impl Shared {
     /// busy (or the runtime is shutting down).
     pub(crate) fn start_standin(self: &Arc<Self>) -> Option<usize> {
         let spares = || (self.workers..self.slots.len()).map(|i| (i, self.slot_spare(i)));
-        loop {
-            if self.is_shutdown() {
-                return None;
-            }
-            if let Some((i, _)) = spares().find(|(_, s)| s.transition(SPARE_RETIRING, SPARE_ACTIVE))
-            {
+        match spare::claim(spares, || self.is_shutdown())? {
+            Claim::Revived(i) => {
                 self.slots[i].driver.unpark();
-                return Some(i);
+                Some(i)
             }
-            if let Some((i, _)) = spares().find(|(_, s)| s.transition(SPARE_VACANT, SPARE_ACTIVE)) {
-                return self.spawn_standin(i);
-            }
-            // A stand-in on its way out frees its slot in a moment.
-            if !spares().any(|(_, s)| s.state.load(Ordering::Acquire) == SPARE_EXITING) {
-                return None;
-            }
-            std::thread::yield_now();
+            Claim::Vacant(i) => self.spawn_standin(i),
         }
     }
 
@@ -252,9 +204,7 @@ impl Shared {
             Err(e) => {
                 tracing::warn!("zio: cannot start a stand-in worker: {e}");
                 self.idle.leave();
-                self.slot_spare(index)
-                    .state
-                    .store(SPARE_VACANT, Ordering::Release);
+                self.slot_spare(index).release();
                 None
             }
         }

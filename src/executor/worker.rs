@@ -282,7 +282,7 @@ impl Worker {
         }
     }
 
-    fn spare(&self) -> Option<&super::scheduler::Spare> {
+    fn spare(&self) -> Option<&super::spare::Spare> {
         self.ctx.shared.slots[self.ctx.index].spare.as_ref()
     }
 
