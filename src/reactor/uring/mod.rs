@@ -111,9 +111,14 @@ impl Uring {
                 self.arm_wait_timeout(t, out);
             }
         }
+        // A completed read of the eventfd is a wake (an unpark), though it
+        // gives the driver no CQE: the wait is over. Blocking after reaping
+        // it would block with no read armed, and the next unpark's write
+        // would wake nobody.
+        let mut woken = false;
         loop {
-            self.reap(out);
-            let want = usize::from(wait && out.is_empty());
+            woken |= self.reap(out);
+            let want = usize::from(wait && out.is_empty() && !woken);
             let result = match timeout {
                 Some(t) if want > 0 && self.ext_arg => {
                     let ts = Timespec::from(t);
@@ -138,7 +143,10 @@ impl Uring {
         self.reap(out);
     }
 
-    fn reap(&mut self, out: &mut Vec<Cqe>) {
+    /// Moves the CQEs into `out`; returns whether the eventfd read
+    /// completed among them.
+    fn reap(&mut self, out: &mut Vec<Cqe>) -> bool {
+        let mut woken = false;
         let mut cq = self.ring.completion();
         cq.sync();
         for cqe in cq {
@@ -148,6 +156,7 @@ impl Uring {
             }
             if cqe.user_data() == EVENTFD_USER_DATA {
                 self.eventfd_armed = false;
+                woken = true;
                 continue;
             }
             if cqe.user_data() == WAIT_TIMEOUT_USER_DATA {
@@ -162,6 +171,7 @@ impl Uring {
                 flags: cqe.flags(),
             });
         }
+        woken
     }
 
     /// Makes sure a read of `eventfd` is in the ring, so a write to it (an
@@ -211,5 +221,46 @@ impl Uring {
             .user_data(WAIT_TIMEOUT_USER_DATA);
         self.push(&entry, out);
         self.timeout_armed = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::time::Instant;
+
+    /// A wake (the eventfd read completing) whose CQE lands while the
+    /// driver is awake ends its next wait: the driver must not reap it,
+    /// forget it and block with no read of the eventfd armed, deaf to every
+    /// later unpark. (Rings without DEFER_TASKRUN post that CQE as soon as
+    /// the submitting thread passes through the kernel.)
+    #[test]
+    fn an_eventfd_cqe_reaped_before_a_wait_ends_it() {
+        let Ok(mut ring) = Uring::new(&RingConfig::default(), false) else {
+            return; // no io_uring here
+        };
+        // SAFETY: plain syscall; the result is checked below.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        assert!(fd >= 0);
+        // SAFETY: `fd` is a fresh eventfd that nothing else owns.
+        let eventfd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let mut out = Vec::new();
+        ring.arm_eventfd(eventfd.as_raw_fd(), &mut out);
+        ring.enter(true, Some(Duration::from_millis(1)), &mut out);
+        assert!(out.is_empty() && ring.eventfd_armed);
+        // A wake written while the driver is between waits: the read
+        // completes, and its CQE is posted on this syscall's way out.
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a live u64 to our eventfd.
+        let n = unsafe { libc::write(fd, (&one as *const u64).cast(), 8) };
+        assert_eq!(n, 8);
+        let start = Instant::now();
+        ring.enter(true, Some(Duration::from_secs(5)), &mut out);
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "the wait swallowed a wake and blocked with no eventfd read armed"
+        );
+        assert!(!ring.eventfd_armed);
     }
 }
