@@ -284,3 +284,164 @@ fn sleep_armed_on_a_worker_fires_during_its_block_in_place() {
         },
     );
 }
+
+/// The thread id (in this process) of the calling thread.
+fn current_tid() -> String {
+    let link = std::fs::read_link("/proc/thread-self").expect("read /proc/thread-self");
+    link.file_name()
+        .expect("/proc/thread-self names a task")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// CPU time (user + system) thread `tid` of this process has used so far;
+/// `None` once the thread has exited.
+fn thread_cpu_time(tid: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may
+    // hold spaces: the state (field 3) first, utime and stime (fields 14
+    // and 15, in clock ticks) at 11 and 12.
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().ok()? + fields[12].parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let per_second = u64::try_from(per_second).expect("clock ticks per second");
+    Some(Duration::from_nanos(ticks * 1_000_000_000 / per_second))
+}
+
+/// A stand-in whose blocking section ended while an op it started is still
+/// in flight (a read nobody answers) waits for that op parked in its
+/// driver: over a long wait it uses a small share of one CPU, not all of
+/// it (it once spun: its park loop gave up at once for a retiring
+/// stand-in, which could not exit with the op in flight). It exits once
+/// the op completes.
+#[test]
+fn retiring_stand_in_with_an_op_in_flight_parks() {
+    watchdog("retiring_stand_in_with_an_op_in_flight_parks", || {
+        let rt = multi_rt(1);
+        let (tid, client, reader) = rt
+            .block_on(rt.spawn(async {
+                let (client, server) = tcp_pair().await;
+                let tid = Arc::new(std::sync::Mutex::new(None));
+                let t = tid.clone();
+                // The only worker blocks below, so the stand-in runs this
+                // task: the read is an op of the stand-in's ring.
+                let reader = zio::spawn(async move {
+                    *t.lock().unwrap() = Some(current_tid());
+                    let (res, _) = server.read(vec![0u8; 16]).await;
+                    res.unwrap()
+                });
+                // The read is submitted in the same poll that records the
+                // thread, before the stand-in can next look at its state.
+                zio::task::block_in_place(|| {
+                    wait_until("the stand-in to start the read", || {
+                        tid.lock().unwrap().is_some()
+                    });
+                });
+                let tid = tid.lock().unwrap().take().unwrap();
+                (tid, client, reader)
+            }))
+            .unwrap();
+        let before = thread_cpu_time(&tid).expect("the stand-in waits for its read");
+        let start = Instant::now();
+        std::thread::sleep(Duration::from_millis(500));
+        let used = thread_cpu_time(&tid).expect("the stand-in waits for its read") - before;
+        let wall = start.elapsed();
+        assert!(
+            used * 5 < wall,
+            "a retiring stand-in waiting for an op spins: {used:?} of CPU in {wall:?}"
+        );
+        drop(client);
+        assert_eq!(rt.block_on(reader).unwrap(), 0, "end of stream");
+        wait_until("the stand-in to exit", || thread_cpu_time(&tid).is_none());
+    });
+}
+
+/// A chain of `depth` tasks below the caller: each blocks its thread in
+/// `zio::block_on` on the next one's handle, and the last blocks on a
+/// signal that a task spawned just before sets. Every thread of the chain
+/// is blocked at once, each needing a stand-in. Returns `depth + 1`.
+fn nested_block_on(depth: usize) -> usize {
+    if depth == 0 {
+        let (s, w) = sig::signal();
+        drop(zio::spawn(async move { s.set(1) }));
+        return zio::block_on(w);
+    }
+    let inner = zio::spawn(async move { nested_block_on(depth - 1) });
+    1 + zio::block_on(inner).unwrap()
+}
+
+/// `zio::block_on` inside a task running on a stand-in, while the worker it
+/// stands in for is itself blocked: the runtime must still run the task the
+/// innermost future waits for (with as many spares as workers, the inner
+/// section found none free and nothing ran the runtime's tasks: a
+/// deadlock). Rounds reuse the stand-ins, retiring or gone.
+#[test]
+fn nested_block_on_multi_thread_1_worker() {
+    watchdog("nested_block_on_multi_thread_1_worker", || {
+        let rt = multi_rt(1);
+        for _ in 0..20 {
+            let h = rt.spawn(async { nested_block_on(1) });
+            assert_eq!(rt.block_on(h).unwrap(), 2);
+            let h = rt.spawn(async { nested_block_on(4) });
+            assert_eq!(rt.block_on(h).unwrap(), 5);
+        }
+    });
+}
+
+/// As above on two workers, with several chains blocking at once: far more
+/// threads blocked than there are workers.
+#[test]
+fn nested_block_on_multi_thread_2_workers() {
+    watchdog("nested_block_on_multi_thread_2_workers", || {
+        let rt = multi_rt(2);
+        for _ in 0..20 {
+            let hs: Vec<_> = (0..3)
+                .map(|_| rt.spawn(async { nested_block_on(3) }))
+                .collect();
+            for h in hs {
+                assert_eq!(rt.block_on(h).unwrap(), 4);
+            }
+        }
+    });
+}
+
+/// A chain of `depth` tasks below the caller, each in `block_in_place`
+/// waiting (a plain blocking receive) for the next one's result; the last
+/// waits for a task spawned just before. Returns `depth + 1`.
+fn nested_block_in_place(depth: usize) -> usize {
+    let (tx, rx) = std::sync::mpsc::channel();
+    if depth == 0 {
+        drop(zio::spawn(async move { tx.send(1).unwrap() }));
+    } else {
+        drop(zio::spawn(async move {
+            tx.send(nested_block_in_place(depth - 1)).unwrap()
+        }));
+    }
+    zio::task::block_in_place(|| rx.recv().unwrap()) + usize::from(depth > 0)
+}
+
+/// `block_in_place` nested 3 deep across threads (a task in it waits for a
+/// task on the stand-in, which waits in it for a task on the next
+/// stand-in...), on 1 and 2 workers; and 3 deep on one thread (the inner
+/// sections keep the outer one's stand-in).
+#[test]
+fn block_in_place_nested_3_deep() {
+    watchdog("block_in_place_nested_3_deep", || {
+        for workers in [1, 2] {
+            let rt = multi_rt(workers);
+            for _ in 0..20 {
+                let h = rt.spawn(async { nested_block_in_place(3) });
+                assert_eq!(rt.block_on(h).unwrap(), 4);
+            }
+            let v = rt.block_on(rt.spawn(async {
+                let (tx, rx) = std::sync::mpsc::channel();
+                drop(zio::spawn(async move { tx.send(7).unwrap() }));
+                zio::task::block_in_place(|| {
+                    zio::task::block_in_place(|| zio::task::block_in_place(|| rx.recv().unwrap()))
+                })
+            }));
+            assert_eq!(v.unwrap(), 7);
+        }
+    });
+}

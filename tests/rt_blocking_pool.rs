@@ -270,3 +270,52 @@ fn handle_current_inside_spawn_blocking() {
         assert_eq!(v, Ok(4));
     });
 }
+
+/// A chain of `depth` tasks below the caller, each in `block_in_place`
+/// waiting (a plain blocking receive) for the next one's result; the last
+/// runs `f` in `block_in_place`. Returns `depth + f()`.
+fn chain_in_place(depth: usize, f: fn() -> usize) -> usize {
+    if depth == 0 {
+        return zio::task::block_in_place(f);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    drop(zio::spawn(async move {
+        tx.send(chain_in_place(depth - 1, f)).unwrap()
+    }));
+    1 + zio::task::block_in_place(|| rx.recv().unwrap())
+}
+
+/// `max_blocking_threads` also bounds the stand-ins (threads that run the
+/// runtime's tasks while others block), but never below the worker count:
+/// with 1 worker and a limit of 2, two threads may block at once with a
+/// stand-in each, so the runtime still runs a task the innermost waits for;
+/// a third section goes without a stand-in, and still completes when it
+/// needs no other task; the runtime then runs on.
+#[test]
+fn max_blocking_threads_bounds_stand_ins() {
+    watchdog("max_blocking_threads_bounds_stand_ins", || {
+        let rt = Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(2)
+            .build()
+            .unwrap();
+        for _ in 0..10 {
+            // The innermost waits for a task spawned before it: 2 blocked
+            // threads, 2 stand-ins, the second runs that task.
+            let h = rt.spawn(async {
+                chain_in_place(1, || {
+                    let (tx, rx) = std::sync::mpsc::channel();
+                    drop(zio::spawn(async move { tx.send(5).unwrap() }));
+                    // Not a task of this chain's threads: runs only if
+                    // someone stands in for this one.
+                    rx.recv().unwrap()
+                })
+            });
+            assert_eq!(rt.block_on(h).unwrap(), 6);
+            // Three blocked at once: the third goes without a stand-in.
+            let h = rt.spawn(async { chain_in_place(2, || 7) });
+            assert_eq!(rt.block_on(h).unwrap(), 9);
+            assert_eq!(rt.block_on(rt.spawn(async { 1 })).unwrap(), 1);
+        }
+    });
+}

@@ -30,7 +30,9 @@ use crate::reactor::{self, Completions};
 /// and the future's zio I/O and timers are served by a process-wide
 /// fallback driver. Called inside a zio task it does not stall the runtime:
 /// on a multi-thread runtime the worker's queued tasks move to the other
-/// workers; on a current-thread runtime the thread keeps running the
+/// workers and a stand-in thread runs tasks in its place (as for
+/// [`block_in_place`](crate::task::block_in_place), nested calls
+/// included); on a current-thread runtime the thread keeps running the
 /// runtime's other tasks while it waits.
 ///
 /// # Examples
@@ -44,7 +46,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     if let Some((shared, index)) = worker::current() {
         if shared.flavor == Flavor::CurrentThread {
             Worker::flush_lifo_of_current();
-            let waker = MainWaker::new(shared.slots[index].driver.clone());
+            let waker = MainWaker::new(shared.slot(index).driver.clone());
             let mut nested = Worker::new(shared, index);
             if let Some(out) = nested.run_until(Some((future, &waker))) {
                 return out;
@@ -54,7 +56,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         // `None` when already inside a blocking section (a blocking call in
         // a future being blocked on): keep the outer section's stand-in.
         let _section = worker::enter_blocking();
-        let waker = MainWaker::new(shared.slots[index].driver.clone());
+        let waker = MainWaker::new(shared.slot(index).driver.clone());
         return park_in_driver(future, &waker);
     }
     park_thread(future, None).expect("no deadline")

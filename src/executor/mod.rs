@@ -12,7 +12,7 @@
 //!   slot, local queue, injector), the worker loop (run, steal, spin, park in
 //!   the driver), and the accounting of parked and searching workers.
 //! - `spare.rs`: the spare slots that stand-in workers run while workers
-//!   are inside blocking sections.
+//!   (stand-ins included) are inside blocking sections, added as needed.
 //! - `block_on.rs`, `blocking.rs`, `spawn.rs`, `yield_now.rs`: blocking on a
 //!   future, the bounded blocking pool, and the free functions.
 

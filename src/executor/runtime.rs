@@ -140,7 +140,7 @@ impl Runtime {
         let shared = self.handle.shared.clone();
         reactor::install(driver);
         let _restore = CoreGuard { core: &self.core };
-        let waker = MainWaker::new(shared.slots[0].driver.clone());
+        let waker = MainWaker::new(shared.slot(0).driver.clone());
         let mut worker = Worker::new(shared, 0);
         worker
             .run_until(Some((pin!(future), &waker)))
@@ -205,7 +205,7 @@ impl Runtime {
         while let Ok(r) = shared.injector.pop() {
             drop(r);
         }
-        for slot in shared.slots.iter() {
+        for slot in shared.all_slots() {
             if let Some(spare) = &slot.spare {
                 let driver = spare
                     .driver
@@ -276,7 +276,7 @@ pub(crate) fn run_standin(shared: Arc<Shared>, index: usize) {
 }
 
 fn standin_body(shared: &Arc<Shared>, index: usize) {
-    let slot = &shared.slots[index];
+    let slot = shared.slot(index);
     let spare = slot.spare.as_ref().expect("stand-ins run spare slots");
     let parked = spare
         .driver
@@ -478,6 +478,15 @@ impl Builder {
 
     /// Most threads the blocking pool may run at once (default 512).
     ///
+    /// On a multi-thread runtime it also bounds the stand-in threads: each
+    /// thread of the runtime blocked in a blocking section
+    /// ([`block_in_place`](crate::task::block_in_place), `zio::block_on` or
+    /// a `blocking_*` call inside a task) has a stand-in run the runtime's
+    /// tasks in its place, and at most `max(n, worker_threads)` stand in at
+    /// once (a stand-in's task may block too). A section past that goes
+    /// without one, and the runtime runs one worker short until a section
+    /// ends.
+    ///
     /// # Panics
     ///
     /// Panics if `n` is zero.
@@ -671,7 +680,7 @@ impl Builder {
             Flavor::CurrentThread => {
                 let shared = &rt.handle.shared;
                 let driver =
-                    Driver::new(shared.slots[0].driver.clone(), &shared.config.ring, false)?;
+                    Driver::new(shared.slot(0).driver.clone(), &shared.config.ring, false)?;
                 let _ = shared.io_backend.set(driver.io_backend());
                 *rt.core.lock().unwrap_or_else(|e| e.into_inner()) = Some(driver);
             }
@@ -705,7 +714,7 @@ fn run_worker(handle: Handle, index: usize, ready: mpsc::Sender<io::Result<()>>)
     let shared = handle.shared;
     with_thread_hooks(&shared, || {
         let ring = &shared.config.ring;
-        match Driver::new(shared.slots[index].driver.clone(), ring, true) {
+        match Driver::new(shared.slot(index).driver.clone(), ring, true) {
             Ok(driver) => {
                 let _ = shared.io_backend.set(driver.io_backend());
                 let _ = ready.send(Ok(()));

@@ -21,7 +21,7 @@ use super::config::Config;
 use super::idle::Idle;
 use super::registry::Registry;
 use super::run_queue::RunQueue;
-use super::spare::{self, Claim, Spare};
+use super::spare::{self, Claim, Spare, SpareSlots};
 use super::task::Runnable;
 use super::worker;
 use crate::reactor::backend::IoBackend;
@@ -49,10 +49,29 @@ pub(crate) struct Slot {
     pub(crate) spare: Option<Spare>,
 }
 
+impl Slot {
+    fn new(flavor: Flavor, spare: Option<Spare>) -> std::io::Result<Slot> {
+        Ok(Slot {
+            queue: match flavor {
+                Flavor::CurrentThread => RunQueue::local(),
+                Flavor::MultiThread => RunQueue::shared(),
+            },
+            local: ConcurrentQueue::unbounded(),
+            local_owner: OnceLock::new(),
+            driver: DriverShared::new()?,
+            spare,
+        })
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) injector: ConcurrentQueue<Runnable>,
-    pub(crate) slots: Box<[Slot]>,
+    /// The workers' slots, indexes `0..workers`; see [`Shared::slot`].
+    slots: Box<[Slot]>,
+    /// The spare slots stand-ins run, indexes `workers..` (added as
+    /// blocking sections need them; none on a current-thread runtime).
+    spares: SpareSlots<Slot>,
     pub(crate) idle: Idle,
     registry: Registry,
     shutdown: AtomicBool,
@@ -69,29 +88,20 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// A runtime with `workers` worker slots and, for a multi-thread
-    /// runtime, as many spare slots for stand-ins.
+    /// runtime, room for `max(workers, max_blocking_threads)` spare slots
+    /// for stand-ins, added as blocking sections need them.
     pub(crate) fn new(flavor: Flavor, workers: usize, config: Config) -> std::io::Result<Shared> {
         let spares = match flavor {
             Flavor::CurrentThread => 0,
-            Flavor::MultiThread => workers,
+            Flavor::MultiThread => workers.max(config.blocking.max_threads),
         };
-        let slots = (0..workers + spares)
-            .map(|i| {
-                Ok(Slot {
-                    queue: match flavor {
-                        Flavor::CurrentThread => RunQueue::local(),
-                        Flavor::MultiThread => RunQueue::shared(),
-                    },
-                    local: ConcurrentQueue::unbounded(),
-                    local_owner: OnceLock::new(),
-                    driver: DriverShared::new()?,
-                    spare: (i >= workers).then(Spare::default),
-                })
-            })
+        let slots = (0..workers)
+            .map(|_| Slot::new(flavor, None))
             .collect::<std::io::Result<Box<[Slot]>>>()?;
         Ok(Shared {
             injector: ConcurrentQueue::unbounded(),
             slots,
+            spares: SpareSlots::new(spares),
             idle: Idle::new(workers),
             registry: Registry::new(),
             shutdown: AtomicBool::new(false),
@@ -102,6 +112,28 @@ impl Shared {
             io_backend: OnceLock::new(),
             threads: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Slot `index`: a worker's, or a spare one (which exists once its index
+    /// was handed out by `start_standin`).
+    pub(crate) fn slot(&self, index: usize) -> &Slot {
+        match self.slots.get(index) {
+            Some(slot) => slot,
+            None => self
+                .spares
+                .get(index - self.workers)
+                .expect("a spare slot is added before its index is handed out"),
+        }
+    }
+
+    /// Number of slots: the workers' and the spare ones added so far.
+    pub(crate) fn slot_count(&self) -> usize {
+        self.workers + self.spares.len()
+    }
+
+    /// Every slot: the workers', then the spare ones added so far.
+    pub(crate) fn all_slots(&self) -> impl Iterator<Item = &Slot> {
+        self.slots.iter().chain(self.spares.iter())
     }
 
     pub(crate) fn registry(&self) -> &Registry {
@@ -117,7 +149,7 @@ impl Shared {
     pub(crate) fn begin_shutdown(&self) {
         self.shutdown.store(true, Ordering::Release);
         self.injector.close();
-        for slot in self.slots.iter() {
+        for slot in self.all_slots() {
             slot.driver.unpark();
         }
     }
@@ -142,7 +174,7 @@ impl Shared {
     /// Where a woken `!Send` task of worker `index` goes: its own local
     /// queue, whatever thread woke it.
     pub(crate) fn schedule_pinned(&self, index: usize, runnable: Runnable) {
-        let slot = &self.slots[index];
+        let slot = self.slot(index);
         match slot.local.push(runnable) {
             Ok(()) => slot.driver.unpark(),
             // The worker thread is gone: the future may only be dropped on
@@ -155,30 +187,56 @@ impl Shared {
     pub(crate) fn notify_parked(&self) {
         fence(Ordering::SeqCst);
         if let Some(index) = self.idle.worker_to_notify() {
-            self.slots[index].driver.unpark();
+            self.slot(index).driver.unpark();
         }
     }
 
     /// Provides a stand-in worker for a worker entering a blocking
     /// section: revives a retiring one, or starts a thread on a vacant
-    /// spare slot. Returns the spare slot's index; `None` if every spare is
-    /// busy (or the runtime is shutting down).
+    /// spare slot, or on a new one if every spare stands in for another
+    /// section. Returns the spare slot's index; `None` if no spare can be
+    /// had (all of the most the runtime allows stand in already, or a new
+    /// one cannot be set up) or the runtime is shutting down.
     pub(crate) fn start_standin(self: &Arc<Self>) -> Option<usize> {
-        let spares = || (self.workers..self.slots.len()).map(|i| (i, self.slot_spare(i)));
-        match spare::claim(spares, || self.is_shutdown())? {
+        let spares = || {
+            self.spares
+                .iter()
+                .enumerate()
+                .map(|(i, slot)| (self.workers + i, spare_of(slot)))
+        };
+        match spare::claim(spares, || self.add_spare(), || self.is_shutdown())? {
             Claim::Revived(i) => {
-                self.slots[i].driver.unpark();
+                self.slot(i).driver.unpark();
                 Some(i)
             }
             Claim::Vacant(i) => self.spawn_standin(i),
         }
     }
 
+    /// Adds a spare slot, claimed (ACTIVE); returns its index.
+    fn add_spare(&self) -> Option<usize> {
+        match self
+            .spares
+            .add(|| Slot::new(Flavor::MultiThread, Some(Spare::claimed())))
+        {
+            Ok(Some(i)) => Some(self.workers + i),
+            Ok(None) => {
+                tracing::warn!(
+                    "zio: every stand-in worker ({}) stands in for a blocking section; \
+                     this one goes without (raise max_blocking_threads)",
+                    self.spares.len()
+                );
+                None
+            }
+            Err(e) => {
+                tracing::warn!("zio: cannot add a spare slot for a stand-in worker: {e}");
+                None
+            }
+        }
+    }
+
     fn slot_spare(&self, index: usize) -> &Spare {
-        self.slots[index]
-            .spare
-            .as_ref()
-            .expect("spare slots follow the workers")
+        spare_of(self.slot(index))
     }
 
     /// Spawns one of the runtime's threads (a worker or a stand-in), named
@@ -213,6 +271,10 @@ impl Shared {
     /// Whether any queue holds a task (used before parking as the last
     /// searcher).
     pub(crate) fn has_stealable_work(&self) -> bool {
-        !self.injector.is_empty() || self.slots.iter().any(|s| !s.queue.is_empty())
+        !self.injector.is_empty() || self.all_slots().any(|s| !s.queue.is_empty())
     }
+}
+
+fn spare_of(slot: &Slot) -> &Spare {
+    slot.spare.as_ref().expect("spare slots follow the workers")
 }

@@ -74,7 +74,7 @@ where
         );
     };
     let owner = std::thread::current().id();
-    let slot_owner = *shared.slots[index].local_owner.get_or_init(|| owner);
+    let slot_owner = *shared.slot(index).local_owner.get_or_init(|| owner);
     assert!(
         slot_owner == owner,
         "zio::task::spawn_local: this current-thread runtime's !Send tasks belong to another \
@@ -127,11 +127,16 @@ where
 /// other tasks.
 ///
 /// On a worker of a multi-thread runtime, the worker's queued tasks move to
-/// the global queue first and a parked worker is woken to run them. Its
-/// armed timers move to the runtime-independent fallback driver and fire on
-/// time; ops already started on this worker's ring complete when `f`
-/// returns. Elsewhere (a current-thread runtime, a plain thread) `f` just
-/// runs.
+/// the global queue first, and a stand-in thread runs the runtime's tasks
+/// in the worker's place until `f` returns, so the runtime keeps its number
+/// of workers. That holds for nested sections too (a task on a stand-in
+/// blocking in turn gets a stand-in of its own), up to
+/// `max(max_blocking_threads, worker_threads)` stand-ins at once (see
+/// [`Builder::max_blocking_threads`](crate::runtime::Builder::max_blocking_threads)).
+/// The worker's armed timers move to the runtime-independent fallback
+/// driver and fire on time; ops already started on this worker's ring
+/// complete when `f` returns. Elsewhere (a current-thread runtime, a plain
+/// thread) `f` just runs.
 ///
 /// # Examples
 ///

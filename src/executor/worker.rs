@@ -66,7 +66,7 @@ pub(crate) fn schedule_local(
         if yielded {
             // A task that yields lets pending work run first: with nothing
             // else queued here, that is the global queue's.
-            if ctx.shared.slots[ctx.index].queue.is_empty() {
+            if ctx.shared.slot(ctx.index).queue.is_empty() {
                 if let Some(other) = pop_injector(ctx) {
                     push_queue(ctx, other);
                 }
@@ -91,7 +91,7 @@ pub(crate) fn schedule_local(
 
 fn push_queue(ctx: &WorkerCtx, runnable: Runnable) {
     let shared = &ctx.shared;
-    let queue = &shared.slots[ctx.index].queue;
+    let queue = &shared.slot(ctx.index).queue;
     match queue.push(runnable) {
         // Only worth waking a parked worker when there is more here than
         // this worker runs next (as tokio's `should_notify_others`).
@@ -114,7 +114,7 @@ fn owns_local(slot: &super::scheduler::Slot) -> bool {
 
 /// Takes a `!Send` task of the worker's slot, if this thread owns them.
 fn pop_local(ctx: &WorkerCtx) -> Option<Runnable> {
-    let slot = &ctx.shared.slots[ctx.index];
+    let slot = ctx.shared.slot(ctx.index);
     if slot.local.is_empty() || !owns_local(slot) {
         return None;
     }
@@ -126,7 +126,7 @@ fn pop_local(ctx: &WorkerCtx) -> Option<Runnable> {
 fn pop_injector(ctx: &WorkerCtx) -> Option<Runnable> {
     let shared = &ctx.shared;
     let first = shared.injector.pop().ok()?;
-    let slot = &shared.slots[ctx.index];
+    let slot = shared.slot(ctx.index);
     let room = slot.queue.batch_room();
     let batch = (shared.injector.len() / shared.workers).min(room);
     for _ in 0..batch {
@@ -148,7 +148,7 @@ pub(crate) fn current() -> Option<(Arc<Shared>, usize)> {
 /// injector, for other workers to run.
 fn hand_off(ctx: &WorkerCtx) {
     let shared = &ctx.shared;
-    let slot = &shared.slots[ctx.index];
+    let slot = shared.slot(ctx.index);
     let lifo = ctx.lifo.take();
     for r in lifo
         .into_iter()
@@ -164,7 +164,10 @@ fn hand_off(ctx: &WorkerCtx) {
 /// Marks the calling worker (if any) blocked: its queued tasks move to the
 /// injector, and on a multi-thread runtime it stops counting as a worker
 /// while a stand-in thread runs a spare slot in its place, so the runtime
-/// keeps its full number of workers. Undone when the guard drops.
+/// keeps its full number of workers. The calling worker may itself be a
+/// stand-in (a task it runs blocks): it gets a stand-in of its own, on a
+/// spare slot added if need be (see `spare.rs`). Undone when the guard
+/// drops.
 pub(crate) fn enter_blocking() -> Option<BlockingGuard> {
     with_ctx(|ctx| {
         if ctx.blocked.replace(true) {
@@ -200,7 +203,7 @@ impl Drop for BlockingGuard {
             self.shared.idle.join();
         }
         if let Some(index) = self.standin {
-            let slot = &self.shared.slots[index];
+            let slot = self.shared.slot(index);
             if let Some(spare) = &slot.spare {
                 spare.retire();
             }
@@ -283,7 +286,7 @@ impl Worker {
     }
 
     fn spare(&self) -> Option<&super::spare::Spare> {
-        self.ctx.shared.slots[self.ctx.index].spare.as_ref()
+        self.ctx.shared.slot(self.ctx.index).spare.as_ref()
     }
 
     /// A stand-in whose blocking section is over.
@@ -291,17 +294,21 @@ impl Worker {
         self.spare().is_some_and(|s| s.is_retiring())
     }
 
-    /// A retiring stand-in stops once nothing of its slot is left in flight
-    /// on its driver and no `!Send` task is bound to its thread; it then
+    /// A retiring stand-in that nothing binds to its slot any more: nothing
+    /// of the slot is left in flight on its driver, and no `!Send` task is
+    /// bound to its thread. Until then it runs tasks and parks like any
+    /// worker (parked, a completion wakes it).
+    fn may_exit(&self) -> bool {
+        let slot = self.shared().slot(self.ctx.index);
+        self.retiring()
+            && slot.local_owner.get().is_none()
+            && reactor::with_current(|d| d.ops_in_flight() == 0).unwrap_or(true)
+    }
+
+    /// A retiring stand-in stops once it may (see `may_exit`); it then
     /// moves its slot to EXITING (unless a new section revived it).
     fn can_retire(&self) -> bool {
-        self.retiring()
-            && self.ctx.shared.slots[self.ctx.index]
-                .local_owner
-                .get()
-                .is_none()
-            && reactor::with_current(|d| d.ops_in_flight() == 0).unwrap_or(true)
-            && self.spare().is_some_and(|s| s.begin_exit())
+        self.may_exit() && self.spare().is_some_and(|s| s.begin_exit())
     }
 
     /// Moves the worker's queued tasks to the injector (a retiring
@@ -360,7 +367,7 @@ impl Worker {
     }
 
     fn has_own_work(&self) -> bool {
-        let slot = &self.shared().slots[self.ctx.index];
+        let slot = self.shared().slot(self.ctx.index);
         let lifo = self.ctx.lifo.take();
         let has_lifo = lifo.is_some();
         self.ctx.lifo.set(lifo);
@@ -369,7 +376,7 @@ impl Worker {
 
     fn next_task(&mut self) -> Option<Runnable> {
         let ctx = &*self.ctx;
-        let slot = &ctx.shared.slots[ctx.index];
+        let slot = ctx.shared.slot(ctx.index);
         if self.tick % ctx.shared.config.event_interval == 0 {
             if let Some(t) = pop_injector(ctx) {
                 return Some(t);
@@ -421,7 +428,7 @@ impl Worker {
             return Some(t);
         }
         let shared = self.ctx.shared.clone();
-        if shared.slots.len() == 1 {
+        if shared.slot_count() == 1 {
             return None;
         }
         if !self.searching {
@@ -453,18 +460,18 @@ impl Worker {
         if let Some(t) = pop_injector(&self.ctx) {
             return Some(t);
         }
-        let n = shared.slots.len();
+        let n = shared.slot_count();
         self.rng ^= self.rng << 13;
         self.rng ^= self.rng >> 17;
         self.rng ^= self.rng << 5;
         let start = self.rng as usize % n;
-        let mine = &shared.slots[self.ctx.index].queue;
+        let mine = &shared.slot(self.ctx.index).queue;
         for i in 0..n {
             let victim = (start + i) % n;
             if victim == self.ctx.index {
                 continue;
             }
-            let queue = &shared.slots[victim].queue;
+            let queue = &shared.slot(victim).queue;
             let count = queue.len().div_ceil(2);
             let Some(first) = queue.pop() else {
                 continue;
@@ -494,7 +501,7 @@ impl Worker {
             if self.has_own_work()
                 || !shared.injector.is_empty()
                 || shared.is_shutdown()
-                || self.retiring()
+                || self.may_exit()
                 || main.is_some_and(|m| m.is_woken())
             {
                 break;
@@ -516,7 +523,7 @@ impl Worker {
     /// down). Runs on the worker's thread, so `!Send` tasks are dropped
     /// where they live.
     pub(crate) fn drain(&mut self) {
-        let slot = &self.ctx.shared.slots[self.ctx.index];
+        let slot = self.ctx.shared.slot(self.ctx.index);
         drop(self.ctx.lifo.take());
         while let Some(r) = slot.queue.pop() {
             drop(r);
