@@ -466,8 +466,14 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&mut Driver) -> R) -> Option<R> {
 
 /// Submits an op to the calling thread's driver, or to the fallback driver
 /// where none runs. Returns the op's home.
-pub(crate) fn submit(op: RawOp) -> Arc<DriverShared> {
-    to_current_or_fallback(op, |d, op| d.submit_local(op, true), Remote::Submit)
+///
+/// `polling`: the op's waker belongs to the future submitting it, which
+/// checks for an inline completion itself (an `Op<T>`), so none is woken.
+/// An op whose waker may belong to another task (a completion queue's)
+/// passes `false`: its inline completion is delivered, and woken, like any
+/// other.
+pub(crate) fn submit(op: RawOp, polling: bool) -> Arc<DriverShared> {
+    to_current_or_fallback(op, |d, op| d.submit_local(op, polling), Remote::Submit)
 }
 
 /// Asks `home` to cancel an op in flight, if its cell is still in use

@@ -233,7 +233,9 @@ impl<T: OpCode> OpPool<T> {
         // SAFETY: the pointer comes from a reference to the whole cell,
         // which the pool keeps alive while references counted on it exist.
         let raw = unsafe { RawOp::acquire(NonNull::from(cell).cast()) };
-        let home = driver::submit(raw);
+        // Not `polling`: the queue's waker may be another task's, waiting
+        // in `poll_next`; an inline completion must wake it.
+        let home = driver::submit(raw, false);
         self.owned[index as usize] = Owned {
             busy: true,
             cancel_requested: false,
