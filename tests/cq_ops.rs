@@ -168,8 +168,27 @@ fn files_and_paths(mode: Mode) {
         panic!()
     };
     r.unwrap();
-    // SAFETY: fcntl on a plain number; the descriptor must be closed now.
-    assert_eq!(unsafe { libc::fcntl(raw, libc::F_GETFD) }, -1);
+    // Closing is observable where a number check is not (other tests of
+    // this binary reuse fd numbers at once): with the only write end of a
+    // pipe closed, its reader sees end-of-file instead of blocking.
+    let mut ends = [0; 2];
+    // SAFETY: pipe2 writes two fds into the array; the result is checked.
+    let rc = unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) };
+    assert_eq!(rc, 0);
+    // SAFETY: both fds are fresh from pipe2 and owned by nothing else.
+    let (mut reader, writer) = unsafe {
+        (
+            std::fs::File::from_raw_fd(ends[0]),
+            OwnedFd::from_raw_fd(ends[1]),
+        )
+    };
+    cq.submit(Op::close(writer), 8).unwrap();
+    let Output::Close(r) = next(&mut cq, mode).unwrap().into_output() else {
+        panic!()
+    };
+    r.unwrap();
+    let mut rest = Vec::new();
+    assert_eq!(reader.read_to_end(&mut rest).unwrap(), 0);
     cq.submit(
         Op::open(dir.path().join("missing"), libc::O_RDONLY, 0).unwrap(),
         7,
