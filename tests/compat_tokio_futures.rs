@@ -120,6 +120,67 @@ fn dropped_pending_poll_read_loses_no_bytes() {
     });
 }
 
+/// A short read arms the readiness poll at once (the next read waits on it
+/// without a syscall): data already there by the next read, data that
+/// comes later, and the peer's close all still arrive, in order.
+#[test]
+fn reads_after_a_short_read_see_every_byte_and_eof() {
+    common::watchdog("short_read", || {
+        rt().block_on(async {
+            let (mut client, mut server) = tcp_pair().await;
+            let mut buf = [0u8; 64];
+            AsyncWriteExt::write_all(&mut client, b"first")
+                .await
+                .unwrap();
+            assert_eq!(AsyncReadExt::read(&mut server, &mut buf).await.unwrap(), 5);
+            // Written before the next read polls the early-armed poll.
+            AsyncWriteExt::write_all(&mut client, b"second")
+                .await
+                .unwrap();
+            zio::time::sleep(Duration::from_millis(5)).await;
+            assert_eq!(AsyncReadExt::read(&mut server, &mut buf).await.unwrap(), 6);
+            assert_eq!(&buf[..6], b"second");
+            // Written while the next read waits.
+            let late = zio::spawn(async move {
+                zio::time::sleep(Duration::from_millis(20)).await;
+                AsyncWriteExt::write_all(&mut client, b"third")
+                    .await
+                    .unwrap();
+                client
+            });
+            assert_eq!(AsyncReadExt::read(&mut server, &mut buf).await.unwrap(), 5);
+            assert_eq!(&buf[..5], b"third");
+            drop(late.await.unwrap());
+            assert_eq!(AsyncReadExt::read(&mut server, &mut buf).await.unwrap(), 0);
+        })
+    });
+}
+
+/// A short write (the send buffer filled up) arms the write poll at once;
+/// `write_all` of far more than the buffers hold still delivers every
+/// byte once the reader drains them.
+#[test]
+fn writes_after_a_short_write_deliver_every_byte() {
+    const LEN: usize = 8 << 20;
+    common::watchdog("short_write", || {
+        rt().block_on(async {
+            let (mut client, mut server) = tcp_pair().await;
+            let data: Vec<u8> = (0..LEN).map(|i| (i % 251) as u8).collect();
+            let writer = zio::spawn(async move {
+                AsyncWriteExt::write_all(&mut client, &data).await.unwrap();
+                data
+            });
+            // Let the writer fill both socket buffers before reading.
+            zio::time::sleep(Duration::from_millis(20)).await;
+            let mut got = vec![0u8; LEN];
+            AsyncReadExt::read_exact(&mut server, &mut got)
+                .await
+                .unwrap();
+            assert!(got == writer.await.unwrap());
+        })
+    });
+}
+
 #[test]
 fn write_error_comes_from_the_failing_write() {
     rt().block_on(async {

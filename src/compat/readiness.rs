@@ -43,13 +43,36 @@ impl Readiness {
                 res?;
             }
             match attempt() {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.armed = Some(Op::new(PollAdd::new(sock.fd.clone(), interest)));
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.arm(sock, interest),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 r => return Poll::Ready(r),
             }
         }
+    }
+
+    fn arm(&mut self, sock: &Socket, interest: Interest) {
+        self.armed = Some(Op::new(PollAdd::new(sock.fd.clone(), interest)));
+    }
+
+    /// [`poll_io`](Readiness::poll_io) for a transfer of up to `asked`
+    /// bytes. A stream socket that moved fewer (but some) has run dry (or
+    /// full): the next attempt would almost surely report `EAGAIN`, so the
+    /// poll is armed at once and the next call waits on it without that
+    /// syscall, as tokio clears readiness after a short read. If the socket
+    /// is ready again by then, the poll completes at once: nothing is lost.
+    fn poll_transfer(
+        &mut self,
+        cx: &mut Context<'_>,
+        sock: &Socket,
+        interest: Interest,
+        asked: usize,
+        attempt: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let res = ready!(self.poll_io(cx, sock, interest, attempt));
+        if matches!(res, Ok(n) if n > 0 && n < asked) {
+            self.arm(sock, interest);
+        }
+        Poll::Ready(res)
     }
 }
 
@@ -59,7 +82,8 @@ pub(crate) fn poll_recv(
     cx: &mut Context<'_>,
     buf: &mut [MaybeUninit<u8>],
 ) -> Poll<io::Result<usize>> {
-    ready.poll_io(cx, sock, Interest::Read, || sock.try_recv(buf))
+    let asked = buf.len();
+    ready.poll_transfer(cx, sock, Interest::Read, asked, || sock.try_recv(buf))
 }
 
 pub(crate) fn poll_send(
@@ -68,7 +92,7 @@ pub(crate) fn poll_send(
     cx: &mut Context<'_>,
     buf: &[u8],
 ) -> Poll<io::Result<usize>> {
-    ready.poll_io(cx, sock, Interest::Write, || sock.try_send(buf))
+    ready.poll_transfer(cx, sock, Interest::Write, buf.len(), || sock.try_send(buf))
 }
 
 pub(crate) fn poll_send_vectored(
@@ -77,7 +101,10 @@ pub(crate) fn poll_send_vectored(
     cx: &mut Context<'_>,
     bufs: &[IoSlice<'_>],
 ) -> Poll<io::Result<usize>> {
-    ready.poll_io(cx, sock, Interest::Write, || sock.try_send_vectored(bufs))
+    let asked = bufs.iter().map(|b| b.len()).sum();
+    ready.poll_transfer(cx, sock, Interest::Write, asked, || {
+        sock.try_send_vectored(bufs)
+    })
 }
 
 pub(crate) fn shutdown_write(sock: &Socket) -> Poll<io::Result<()>> {
