@@ -5,6 +5,7 @@
 //! `ZIO_BACKEND=uring` and `ZIO_BACKEND=epoll`.
 
 mod common;
+use common::cq::*;
 use common::*;
 
 use std::collections::HashMap;
@@ -14,33 +15,6 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use zio::cq::{Completion, CompletionQueue, Interest, Op, Output, SubmitError};
-
-/// Waits for the next completion, async or blocking.
-#[derive(Clone, Copy)]
-enum Mode {
-    Async,
-    Blocking,
-}
-
-fn next(cq: &mut CompletionQueue, mode: Mode) -> Option<Completion<Vec<u8>>> {
-    match mode {
-        Mode::Async => zio::block_on(cq.wait()),
-        Mode::Blocking => cq.wait_blocking(),
-    }
-}
-
-/// Runs `f` on a current-thread runtime, a multi-thread runtime (inside a
-/// task) and a plain thread.
-fn everywhere(name: &'static str, f: fn(Mode)) {
-    watchdog(name, move || {
-        current_rt().block_on(async move { f(Mode::Async) });
-        multi_rt(2)
-            .block_on(async move { zio::spawn(async move { f(Mode::Async) }).await.unwrap() });
-        std::thread::spawn(move || f(Mode::Blocking))
-            .join()
-            .unwrap();
-    });
-}
 
 fn temp_file(contents: &[u8]) -> std::fs::File {
     let mut f = tempfile::tempfile().unwrap();
@@ -268,10 +242,7 @@ fn timed_wait_and_cancel(mode: Mode) {
         .submit(Op::recv(server.as_raw_fd(), Vec::with_capacity(100)), 1)
         .unwrap();
     let start = Instant::now();
-    let got = match mode {
-        Mode::Async => zio::block_on(cq.timed_wait(Duration::from_millis(30))),
-        Mode::Blocking => cq.timed_wait_blocking(Duration::from_millis(30)),
-    };
+    let got = next_within(&mut cq, mode, Duration::from_millis(30));
     assert!(got.is_none(), "nothing completes: {got:?}");
     assert!(start.elapsed() >= Duration::from_millis(30), "never early");
     assert!(cq.cancel(recv));
@@ -308,10 +279,7 @@ fn timed_wait_and_cancel(mode: Mode) {
     }
     assert_eq!(n, 3);
     cq.submit(Op::timeout(Duration::from_millis(5)), 9).unwrap();
-    let got = match mode {
-        Mode::Async => zio::block_on(cq.timed_wait(Duration::from_secs(30))),
-        Mode::Blocking => cq.timed_wait_blocking(Duration::from_secs(30)),
-    };
+    let got = next_within(&mut cq, mode, Duration::from_secs(30));
     assert_eq!(got.unwrap().token(), 9);
 }
 
@@ -386,14 +354,6 @@ fn ten_thousand(mode: Mode) {
 #[test]
 fn ten_thousand_ops_in_flight_in_one_queue() {
     everywhere("ten_thousand", ten_thousand);
-}
-
-fn pipe() -> (OwnedFd, OwnedFd) {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
-    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-    // SAFETY: both fds are fresh and owned by nobody else.
-    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
 }
 
 #[test]

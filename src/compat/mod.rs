@@ -21,8 +21,11 @@
 
 //!
 //! With the `tokio-context` feature, this module also has the tokio-context
-//! shim ([`TokioContext`]): futures that call `tokio::spawn`,
-//! `tokio::time` or `tokio::net` run inside zio.
+//! shim
+#![cfg_attr(feature = "tokio-context", doc = "([`TokioContext`]):")]
+#![cfg_attr(not(feature = "tokio-context"), doc = "(`TokioContext`):")]
+//! futures that call `tokio::spawn`, `tokio::time` or `tokio::net` run
+//! inside zio.
 
 pub(crate) mod file;
 mod readiness;

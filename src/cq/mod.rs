@@ -36,6 +36,11 @@
 //! live on (kept by the drivers) until the kernel has finished each op,
 //! then go; an fd an orphaned `accept` or `open` produced is closed.
 //!
+//! An op names the file it acts on by descriptor number, and holds that
+//! file from its submission to its completion: closing the descriptor, or
+//! another file taking its number, does not redirect it (see [`Op`] for
+//! how, per backend, and for the one window on io_uring).
+//!
 //! # Cancellation
 //!
 //! [`cancel`](CompletionQueue::cancel) asks the kernel to stop an op; the
@@ -59,7 +64,8 @@
 //! # Layout
 //!
 //! - `op.rs`: [`Op`], one constructor per operation, each mapped to the
-//!   reactor's op of that name (`reactor/ops/`).
+//!   reactor's op of that name (`reactor/ops/`), and what holds the op's
+//!   file while it is in flight.
 //! - `completion.rs`: [`Completion`], [`Output`], [`OpId`], [`SubmitError`].
 //! - `queue.rs`: [`CompletionQueue`] and its futures, on the reactor's
 //!   pool of reusable op cells (`reactor/pool.rs`, where the unsafe code

@@ -1,12 +1,17 @@
 //! [`Op`]: what can be submitted to a [`CompletionQueue`], and how each
 //! kind maps to the reactor's op of the same name.
 //!
+//! An `Op` is a recipe: the descriptor it names and what else its kind
+//! carries. `submit` turns it into a [`Started`] op: the reactor op, built
+//! on the descriptor it will really use, and what keeps that descriptor's
+//! file open until the op's final completion (see [`Op`] for the rule).
+//!
 //! [`CompletionQueue`]: super::CompletionQueue
 
 use std::ffi::CString;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::os::fd::{OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::Duration;
@@ -45,10 +50,31 @@ pub enum Interest {
 /// start up to its capacity; a write sends its initialized bytes.
 ///
 /// Ops name files by raw descriptor number (`file.as_raw_fd()`), as
-/// io_uring does: keep the descriptor open until the op completes. Closing it earlier is not
-/// memory-unsafe (the kernel holds its own reference once the op started),
-/// but the op may fail with `EBADF` or act on a file that reused the
-/// number.
+/// io_uring does. An op acts on the file its number names when it is
+/// submitted, and holds that file itself until it completes:
+///
+/// - On the io_uring backend, an op submitted on a zio runtime's thread
+///   goes into that thread's ring, and the kernel takes its own reference
+///   to the file when the ring submits the op to it: the next time the
+///   thread's driver turns, which it does before it parks, so at the
+///   latest when a [`wait`](super::CompletionQueue::wait) (or
+///   [`wait_blocking`](super::CompletionQueue::wait_blocking)) of the
+///   queue has to block.
+/// - Everywhere else (the epoll backend; a queue used where no zio
+///   runtime runs, whose ops the fallback driver serves), `submit`
+///   duplicates the descriptor (`F_DUPFD_CLOEXEC`) and the op runs on the
+///   duplicate, which is closed once the op has completed. Each such op in
+///   flight holds one descriptor (count it against `RLIMIT_NOFILE`); if
+///   the duplicate cannot be made, the op completes with that error
+///   (`EMFILE`, or `EBADF` for a number that names no file).
+///
+/// So closing the descriptor, or submitting [`Op::close`] for it, while
+/// ops on it are in flight does not disturb them: they go on with their
+/// file, and a file that reuses the number is never touched by them. The
+/// one window is on io_uring, between `submit` and that turn of the
+/// driver: a descriptor closed then, and its number reused by another
+/// file, leaves the op only the number, which then names the new file.
+/// Keeping the descriptor open until the op completes avoids the question.
 ///
 /// # Examples
 ///
@@ -63,17 +89,162 @@ pub enum Interest {
 /// assert_eq!(ops.len(), 3);
 /// ```
 pub struct Op<B = Vec<u8>> {
-    pub(super) kind: Kind<B>,
+    /// The descriptor the op acts on, as the caller named it; `None` for
+    /// the kinds that name none (or own theirs, as `close`).
+    fd: Option<RawFd>,
+    spec: Spec<B>,
 }
 
 impl<B> std::fmt::Debug for Op<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Op").field(&self.kind.name()).finish()
+        f.debug_tuple("Op").field(&self.spec.name()).finish()
+    }
+}
+
+/// What each kind of [`Op`] carries besides the descriptor it names.
+enum Spec<B> {
+    Nop,
+    Timeout(Duration),
+    /// Buffer, offset.
+    Read(B, u64),
+    Write(B, u64),
+    Readv(Vec<B>, u64),
+    Writev(Vec<B>, u64),
+    Recv(B),
+    Send(B),
+    RecvFrom(B),
+    SendTo(B, SockAddr),
+    Accept,
+    Connect(SockAddr),
+    Close(OwnedFd),
+    /// Path, `open(2)` flags, mode.
+    Open(CString, i32, u32),
+    /// `fdatasync` rather than `fsync`.
+    Fsync(bool),
+    Statx(CString),
+    Shutdown(Shutdown),
+    Poll(RInterest),
+}
+
+impl<B: IoBufMut> Spec<B> {
+    /// The reactor op of this kind, acting on `fd` (ignored by the kinds
+    /// that name no descriptor).
+    fn into_kind(self, fd: RawFd) -> Kind<B> {
+        match self {
+            Spec::Nop => Kind::Nop(Nop),
+            Spec::Timeout(after) => Kind::Timeout(Timeout::new(after)),
+            Spec::Read(buf, offset) => Kind::Read(Read::new(fd, buf, offset)),
+            Spec::Write(buf, offset) => Kind::Write(Write::new(fd, buf, offset)),
+            Spec::Readv(bufs, offset) => Kind::Readv(Readv::new(fd, bufs, offset)),
+            Spec::Writev(bufs, offset) => Kind::Writev(Writev::new(fd, bufs, offset)),
+            Spec::Recv(buf) => Kind::Recv(net::Recv::new(fd, buf, 0)),
+            Spec::Send(buf) => Kind::Send(net::Send::new(fd, buf, 0)),
+            Spec::RecvFrom(buf) => Kind::RecvFrom(net::RecvMsg::new(fd, vec![buf])),
+            Spec::SendTo(buf, addr) => Kind::SendTo(net::SendMsg::new(fd, vec![buf], Some(addr))),
+            Spec::Accept => Kind::Accept(net::Accept::new(fd)),
+            Spec::Connect(addr) => Kind::Connect(net::Connect::new(fd, addr)),
+            Spec::Close(owned) => Kind::Close(fs::Close::new(owned)),
+            Spec::Open(path, flags, mode) => Kind::Open(fs::OpenAt::new(path, flags, mode)),
+            Spec::Fsync(datasync) => Kind::Fsync(fs::Fsync::new(fd, datasync)),
+            Spec::Statx(path) => Kind::Statx(fs::Statx::path(path, true)),
+            Spec::Shutdown(how) => Kind::Shutdown(net::Shutdown::new(fd, how)),
+            Spec::Poll(interest) => Kind::Poll(net::PollAdd::new(fd, interest)),
+        }
+    }
+}
+
+impl<B> Spec<B> {
+    fn name(&self) -> &'static str {
+        match self {
+            Spec::Nop => "nop",
+            Spec::Timeout(_) => "timeout",
+            Spec::Read(..) => "read",
+            Spec::Write(..) => "write",
+            Spec::Readv(..) => "readv",
+            Spec::Writev(..) => "writev",
+            Spec::Recv(_) => "recv",
+            Spec::Send(_) => "send",
+            Spec::RecvFrom(_) => "recv_from",
+            Spec::SendTo(..) => "send_to",
+            Spec::Accept => "accept",
+            Spec::Connect(_) => "connect",
+            Spec::Close(_) => "close",
+            Spec::Open(..) => "open",
+            Spec::Fsync(_) => "fsync",
+            Spec::Statx(_) => "statx",
+            Spec::Shutdown(_) => "shutdown",
+            Spec::Poll(_) => "poll",
+        }
+    }
+}
+
+/// A submitted [`Op`]: the reactor op, and what keeps its file open until
+/// the op's final completion (the pool drops the whole op only then).
+pub(super) struct Started<B> {
+    kind: Kind<B>,
+    hold: Hold,
+}
+
+/// Who holds the file a started op acts on.
+enum Hold {
+    /// The kernel (an op that goes straight into the calling thread's
+    /// io_uring ring), or nobody (an op that names no descriptor).
+    Kernel,
+    /// The queue: the op runs on this duplicate of the caller's
+    /// descriptor, closed when the op is dropped after its completion.
+    Duplicate(OwnedFd),
+    /// Duplicating failed with this errno; the op, given descriptor `-1`,
+    /// completes with it.
+    Failed(i32),
+}
+
+impl Hold {
+    /// The descriptor the op runs on, given the one the caller `named`.
+    fn fd(&self, named: RawFd) -> RawFd {
+        match self {
+            Hold::Kernel => named,
+            Hold::Duplicate(dup) => dup.as_raw_fd(),
+            Hold::Failed(_) => -1,
+        }
+    }
+}
+
+/// A close-on-exec duplicate of `fd`, or the errno of the failure.
+fn duplicate(fd: RawFd) -> Result<OwnedFd, i32> {
+    // SAFETY: `F_DUPFD_CLOEXEC` touches no memory of ours; a number that
+    // names no open file fails with `EBADF`.
+    let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+    if new < 0 {
+        return Err(io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EBADF));
+    }
+    // SAFETY: `new` was just opened by the call above and nothing else
+    // owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
+}
+
+impl<B: IoBufMut> Op<B> {
+    /// The reactor op for `submit`. `on_ring`: the op goes straight into
+    /// the calling thread's io_uring ring, where the kernel takes hold of
+    /// the file; elsewhere it runs on a duplicate of the descriptor, so
+    /// that closing the caller's descriptor, and a file that reuses its
+    /// number, cannot redirect it (see [`Op`]).
+    pub(super) fn start(self, on_ring: bool) -> Started<B> {
+        let hold = match self.fd {
+            Some(fd) if !on_ring => duplicate(fd).map_or_else(Hold::Failed, Hold::Duplicate),
+            _ => Hold::Kernel,
+        };
+        let fd = hold.fd(self.fd.unwrap_or(-1));
+        Started {
+            kind: self.spec.into_kind(fd),
+            hold,
+        }
     }
 }
 
 /// The reactor op behind each kind of [`Op`].
-pub(super) enum Kind<B> {
+enum Kind<B> {
     Nop(Nop),
     Timeout(Timeout),
     Read(Read<B>),
@@ -118,31 +289,6 @@ macro_rules! each_kind {
             Kind::Poll($op) => $body,
         }
     };
-}
-
-impl<B> Kind<B> {
-    fn name(&self) -> &'static str {
-        match self {
-            Kind::Nop(_) => "nop",
-            Kind::Timeout(_) => "timeout",
-            Kind::Read(_) => "read",
-            Kind::Write(_) => "write",
-            Kind::Readv(_) => "readv",
-            Kind::Writev(_) => "writev",
-            Kind::Recv(_) => "recv",
-            Kind::Send(_) => "send",
-            Kind::RecvFrom(_) => "recv_from",
-            Kind::SendTo(_) => "send_to",
-            Kind::Accept(_) => "accept",
-            Kind::Connect(_) => "connect",
-            Kind::Close(_) => "close",
-            Kind::Open(_) => "open",
-            Kind::Fsync(_) => "fsync",
-            Kind::Statx(_) => "statx",
-            Kind::Shutdown(_) => "shutdown",
-            Kind::Poll(_) => "poll",
-        }
-    }
 }
 
 /// A cancelled op reports `ECANCELED`; the queue reports it as
@@ -233,6 +379,35 @@ impl<B: IoBufMut> OpCode for Kind<B> {
     }
 }
 
+impl<B: IoBufMut> OpCode for Started<B> {
+    type Output = Output<B>;
+
+    fn uring_entry(&mut self) -> Entry {
+        self.kind.uring_entry()
+    }
+
+    fn epoll_plan(&self) -> EpollPlan {
+        self.kind.epoll_plan()
+    }
+
+    fn syscall(&mut self) -> i32 {
+        self.kind.syscall()
+    }
+
+    fn complete_orphan(&mut self, res: i32) {
+        self.kind.complete_orphan(res)
+    }
+
+    fn complete(self, res: i32, flags: u32) -> Output<B> {
+        let res = match self.hold {
+            Hold::Failed(errno) => -errno,
+            Hold::Kernel | Hold::Duplicate(_) => res,
+        };
+        // The duplicate, if any, closes after the op has completed.
+        self.kind.complete(res, flags)
+    }
+}
+
 /// `u64::MAX` as an offset: "at the file position".
 const AT_POSITION: u64 = u64::MAX;
 
@@ -246,8 +421,12 @@ fn cstring(path: &Path) -> io::Result<CString> {
 }
 
 impl<B: IoBufMut> Op<B> {
-    fn new(kind: Kind<B>) -> Op<B> {
-        Op { kind }
+    fn new(fd: RawFd, spec: Spec<B>) -> Op<B> {
+        Op { fd: Some(fd), spec }
+    }
+
+    fn without_fd(spec: Spec<B>) -> Op<B> {
+        Op { fd: None, spec }
     }
 
     /// Does nothing; completes with [`Output::Nop`]`(Ok(()))`. Measures the
@@ -259,7 +438,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op: zio::cq::Op = zio::cq::Op::nop();
     /// ```
     pub fn nop() -> Op<B> {
-        Op::new(Kind::Nop(Nop))
+        Op::without_fd(Spec::Nop)
     }
 
     /// Completes after `after` with [`Output::Timeout`]`(Ok(()))` (or an
@@ -271,7 +450,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op: zio::cq::Op = zio::cq::Op::timeout(std::time::Duration::from_millis(10));
     /// ```
     pub fn timeout(after: Duration) -> Op<B> {
-        Op::new(Kind::Timeout(Timeout::new(after)))
+        Op::without_fd(Spec::Timeout(after))
     }
 
     /// Reads into `buf` at the descriptor's file position (a pipe, socket,
@@ -294,7 +473,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op = zio::cq::Op::read_at(3, vec![0u8; 4096].into_boxed_slice(), 8192);
     /// ```
     pub fn read_at(fd: RawFd, buf: B, offset: u64) -> Op<B> {
-        Op::new(Kind::Read(Read::new(fd, buf, offset)))
+        Op::new(fd, Spec::Read(buf, offset))
     }
 
     /// Writes `buf`'s initialized bytes at the file position;
@@ -318,7 +497,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op = zio::cq::Op::write_at(3, vec![7u8; 512], 0);
     /// ```
     pub fn write_at(fd: RawFd, buf: B, offset: u64) -> Op<B> {
-        Op::new(Kind::Write(Write::new(fd, buf, offset)))
+        Op::new(fd, Spec::Write(buf, offset))
     }
 
     /// Reads into each of `bufs` in turn at the file position;
@@ -342,7 +521,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op = zio::cq::Op::readv_at(3, vec![Vec::with_capacity(16); 2], 0);
     /// ```
     pub fn readv_at(fd: RawFd, bufs: Vec<B>, offset: u64) -> Op<B> {
-        Op::new(Kind::Readv(Readv::new(fd, bufs, offset)))
+        Op::new(fd, Spec::Readv(bufs, offset))
     }
 
     /// Writes the initialized bytes of each of `bufs` in turn at the file
@@ -366,7 +545,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op = zio::cq::Op::writev_at(3, vec![b"a".to_vec(), b"b".to_vec()], 10);
     /// ```
     pub fn writev_at(fd: RawFd, bufs: Vec<B>, offset: u64) -> Op<B> {
-        Op::new(Kind::Writev(Writev::new(fd, bufs, offset)))
+        Op::new(fd, Spec::Writev(bufs, offset))
     }
 
     /// Receives from a connected socket into `buf`; [`Output::Recv`] with
@@ -378,7 +557,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op = zio::cq::Op::recv(3, Vec::with_capacity(1500));
     /// ```
     pub fn recv(fd: RawFd, buf: B) -> Op<B> {
-        Op::new(Kind::Recv(net::Recv::new(fd, buf, 0)))
+        Op::new(fd, Spec::Recv(buf))
     }
 
     /// Sends `buf`'s initialized bytes on a connected socket (never raising
@@ -390,7 +569,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op = zio::cq::Op::send(3, b"ping".to_vec());
     /// ```
     pub fn send(fd: RawFd, buf: B) -> Op<B> {
-        Op::new(Kind::Send(net::Send::new(fd, buf, 0)))
+        Op::new(fd, Spec::Send(buf))
     }
 
     /// Receives one datagram into `buf`, with the sender's address
@@ -402,7 +581,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op = zio::cq::Op::recv_from(3, Vec::with_capacity(1500));
     /// ```
     pub fn recv_from(fd: RawFd, buf: B) -> Op<B> {
-        Op::new(Kind::RecvFrom(net::RecvMsg::new(fd, vec![buf])))
+        Op::new(fd, Spec::RecvFrom(buf))
     }
 
     /// Sends `buf`'s initialized bytes as one datagram to `addr`;
@@ -414,8 +593,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op = zio::cq::Op::send_to(3, b"hi".to_vec(), "127.0.0.1:9".parse().unwrap());
     /// ```
     pub fn send_to(fd: RawFd, buf: B, addr: SocketAddr) -> Op<B> {
-        let addr = Some(SockAddr::from(addr));
-        Op::new(Kind::SendTo(net::SendMsg::new(fd, vec![buf], addr)))
+        Op::new(fd, Spec::SendTo(buf, SockAddr::from(addr)))
     }
 
     /// Accepts one connection on a listening socket; [`Output::Accept`]
@@ -429,7 +607,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op: zio::cq::Op = zio::cq::Op::accept(3);
     /// ```
     pub fn accept(fd: RawFd) -> Op<B> {
-        Op::new(Kind::Accept(net::Accept::new(fd)))
+        Op::new(fd, Spec::Accept)
     }
 
     /// Connects a socket to `addr`; [`Output::Connect`]. Put the socket in
@@ -442,7 +620,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op: zio::cq::Op = zio::cq::Op::connect(3, "127.0.0.1:80".parse().unwrap());
     /// ```
     pub fn connect(fd: RawFd, addr: SocketAddr) -> Op<B> {
-        Op::new(Kind::Connect(net::Connect::new(fd, SockAddr::from(addr))))
+        Op::new(fd, Spec::Connect(SockAddr::from(addr)))
     }
 
     /// Closes `fd`; [`Output::Close`].
@@ -454,7 +632,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op: zio::cq::Op = zio::cq::Op::close(file.into());
     /// ```
     pub fn close(fd: OwnedFd) -> Op<B> {
-        Op::new(Kind::Close(fs::Close::new(fd)))
+        Op::without_fd(Spec::Close(fd))
     }
 
     /// Opens `path` (relative to the current directory) with the
@@ -473,8 +651,11 @@ impl<B: IoBufMut> Op<B> {
     /// ```
     pub fn open(path: impl AsRef<Path>, flags: i32, mode: u32) -> io::Result<Op<B>> {
         let path = cstring(path.as_ref())?;
-        let op = fs::OpenAt::new(path, flags | libc::O_CLOEXEC, mode);
-        Ok(Op::new(Kind::Open(op)))
+        Ok(Op::without_fd(Spec::Open(
+            path,
+            flags | libc::O_CLOEXEC,
+            mode,
+        )))
     }
 
     /// Flushes a file's data and metadata to its device; [`Output::Fsync`].
@@ -485,7 +666,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op: zio::cq::Op = zio::cq::Op::fsync(3);
     /// ```
     pub fn fsync(fd: RawFd) -> Op<B> {
-        Op::new(Kind::Fsync(fs::Fsync::new(fd, false)))
+        Op::new(fd, Spec::Fsync(false))
     }
 
     /// Flushes a file's data (and only the metadata needed to read it
@@ -497,7 +678,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op: zio::cq::Op = zio::cq::Op::fdatasync(3);
     /// ```
     pub fn fdatasync(fd: RawFd) -> Op<B> {
-        Op::new(Kind::Fsync(fs::Fsync::new(fd, true)))
+        Op::new(fd, Spec::Fsync(true))
     }
 
     /// The metadata of `path`, following symlinks; [`Output::Statx`].
@@ -514,7 +695,7 @@ impl<B: IoBufMut> Op<B> {
     /// ```
     pub fn statx(path: impl AsRef<Path>) -> io::Result<Op<B>> {
         let path = cstring(path.as_ref())?;
-        Ok(Op::new(Kind::Statx(fs::Statx::path(path, true))))
+        Ok(Op::without_fd(Spec::Statx(path)))
     }
 
     /// Shuts down the reading, writing or both halves of a socket
@@ -526,7 +707,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op: zio::cq::Op = zio::cq::Op::shutdown(3, std::net::Shutdown::Write);
     /// ```
     pub fn shutdown(fd: RawFd, how: Shutdown) -> Op<B> {
-        Op::new(Kind::Shutdown(net::Shutdown::new(fd, how)))
+        Op::new(fd, Spec::Shutdown(how))
     }
 
     /// Waits until `fd` is ready for `interest` (or has an error or a
@@ -544,6 +725,6 @@ impl<B: IoBufMut> Op<B> {
             Interest::Readable => RInterest::Read,
             Interest::Writable => RInterest::Write,
         };
-        Op::new(Kind::Poll(net::PollAdd::new(fd, interest)))
+        Op::new(fd, Spec::Poll(interest))
     }
 }

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::op::Kind;
+use super::op::Started;
 use super::{Completion, Op, OpId, SubmitError};
 use crate::io::IoBufMut;
 use crate::reactor::OpPool;
@@ -19,6 +19,24 @@ const DEFAULT_CAPACITY: usize = 256;
 ///
 /// `B` is the buffer type of the queue's reads and writes (default
 /// `Vec<u8>`).
+///
+/// # Where the ops run
+///
+/// An op runs on the driver of the thread that submits it: the ring (or
+/// epoll) of a zio worker, or where no zio runtime runs, the process-wide
+/// fallback driver. Its completion arrives when that driver turns. The
+/// workers of a multi-thread runtime and the fallback driver turn all the
+/// time, so such a queue may be waited for anywhere. A current-thread
+/// runtime's driver turns only inside that runtime's
+/// [`block_on`](crate::runtime::Runtime::block_on): ops submitted there
+/// complete only while a `block_on` of that runtime runs. Waiting for them
+/// anywhere else (after `block_on` returned, on another thread, in another
+/// runtime) waits until the runtime runs again:
+/// [`timed_wait_blocking`](CompletionQueue::timed_wait_blocking) returns
+/// `None` on time, [`wait_blocking`](CompletionQueue::wait_blocking)
+/// waits for the runtime's next `block_on` (forever if none comes). So
+/// wait for such ops inside the runtime (`rt.block_on(cq.wait())`), or use
+/// the queue with a multi-thread runtime or outside any runtime.
 ///
 /// # Examples
 ///
@@ -38,7 +56,7 @@ const DEFAULT_CAPACITY: usize = 256;
 /// # });
 /// ```
 pub struct CompletionQueue<B: IoBufMut = Vec<u8>> {
-    pool: OpPool<Kind<B>>,
+    pool: OpPool<Started<B>>,
     /// The caller's token of the op in each cell.
     tokens: Box<[u64]>,
     closed: bool,
@@ -185,12 +203,16 @@ impl<B: IoBufMut> CompletionQueue<B> {
         if self.closed {
             return Err(SubmitError::Closed(op));
         }
-        match self.pool.start(op.kind) {
-            Ok(key) => {
+        let mut op = Some(op);
+        match self
+            .pool
+            .start(|on_ring| op.take().expect("made once").start(on_ring))
+        {
+            Some(key) => {
                 self.tokens[key.index as usize] = token;
                 Ok(OpId(key))
             }
-            Err(kind) => Err(SubmitError::Full(Op { kind })),
+            None => Err(SubmitError::Full(op.expect("not started"))),
         }
     }
 
@@ -212,8 +234,9 @@ impl<B: IoBufMut> CompletionQueue<B> {
     }
 
     /// Polls for the next finished op: `Ready(None)` when the queue
-    /// [is empty](CompletionQueue::is_empty). What
-    /// [`wait`](CompletionQueue::wait) does, for hand-written futures.
+    /// [is empty](CompletionQueue::is_empty), on every call (a future that
+    /// polls again on `None` spins; see [`wait`](CompletionQueue::wait)).
+    /// What `wait` does, for hand-written futures.
     ///
     /// # Examples
     ///
@@ -240,10 +263,19 @@ impl<B: IoBufMut> CompletionQueue<B> {
     }
 
     /// Waits for the next op to finish and returns it, in completion order;
-    /// `None` if the queue [is empty](CompletionQueue::is_empty) (after
-    /// [`close`](CompletionQueue::close), for good).
+    /// `None`, at once, if the queue [is empty](CompletionQueue::is_empty).
+    ///
+    /// `None` means "no op in flight now", not "done for good" (only after
+    /// [`close`](CompletionQueue::close) does it stay so): submit more and
+    /// wait again.
     ///
     /// An ordinary future: `zio::select!` it against a channel or a timer.
+    /// Mind the empty queue there: its `wait` is ready at once, in every
+    /// round, so a loop whose branch `c = cq.wait() => ...` takes the
+    /// `None` spins at full speed instead of waiting on its other branches.
+    /// Write the branch as `Some(c) = cq.wait() => ...` (a `None` then
+    /// disables it for that round, as in the example) or guard it with
+    /// `if !cq.is_empty()`.
     ///
     /// # Cancel safety
     ///
@@ -257,13 +289,21 @@ impl<B: IoBufMut> CompletionQueue<B> {
     /// use std::time::Duration;
     /// use zio::cq::{CompletionQueue, Op};
     /// let mut cq: CompletionQueue = CompletionQueue::with_capacity(4);
-    /// cq.submit(Op::timeout(Duration::from_secs(60)), 1).unwrap();
-    /// let (tx, rx) = zio::sync::oneshot::channel::<&str>();
-    /// tx.send("wake up").unwrap();
-    /// zio::select! {
-    ///     c = cq.wait() => panic!("the timeout finished first: {c:?}"),
-    ///     msg = rx => assert_eq!(msg.unwrap(), "wake up"),
+    /// cq.submit(Op::timeout(Duration::from_millis(5)), 1).unwrap();
+    /// let (tx, mut rx) = zio::sync::mpsc::unbounded_channel::<u64>();
+    /// tx.send(2).unwrap();
+    /// drop(tx);
+    /// let mut got = Vec::new();
+    /// loop {
+    ///     zio::select! {
+    ///         // Once the queue is empty, `None` turns this branch off for
+    ///         // the round instead of ending it at once.
+    ///         Some(c) = cq.wait() => got.push(c.token()),
+    ///         Some(v) = rx.recv() => got.push(v),
+    ///         else => break,
+    ///     }
     /// }
+    /// assert_eq!(got, [2, 1]);
     /// # });
     /// ```
     pub fn wait(&mut self) -> Wait<'_, B> {
@@ -304,6 +344,9 @@ impl<B: IoBufMut> CompletionQueue<B> {
     /// anywhere: on a plain thread the ops are served by the process-wide
     /// fallback driver; inside a zio task the worker keeps running the
     /// runtime's other tasks meanwhile (as [`zio::block_on`](crate::block_on)).
+    /// Ops submitted inside a current-thread runtime complete only while
+    /// that runtime runs: waited for outside it, they wait for its next
+    /// `block_on` (see [where the ops run](CompletionQueue#where-the-ops-run)).
     ///
     /// # Examples
     ///

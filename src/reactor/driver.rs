@@ -476,6 +476,11 @@ pub(crate) fn submit(op: RawOp, polling: bool) -> Arc<DriverShared> {
     to_current_or_fallback(op, |d, op| d.submit_local(op, polling), Remote::Submit)
 }
 
+/// Whether the calling thread has a driver, and it runs io_uring.
+pub(crate) fn runs_uring() -> bool {
+    with_current(|d| matches!(d.backend, Backend::Uring(_))).unwrap_or(false)
+}
+
 /// Asks `home` to cancel an op in flight, if its cell is still in use
 /// `generation` when the request gets there.
 pub(crate) fn cancel(home: &Arc<DriverShared>, op: RawOp, generation: u32) {

@@ -112,8 +112,15 @@ impl<T: OpCode> PoolCell<T> {
             Ok(_) => {
                 // SAFETY: our reference keeps the pool alive.
                 let pool = unsafe { &*this.pool.get() };
-                let queued = pool.ready.push(this.index);
-                debug_assert!(queued.is_ok(), "a pool cell completed twice in one use");
+                // The CAS above succeeds once per use, and the owner pops
+                // the index before it reuses the cell: `ready` holds each
+                // index at most once, so it never has more than its
+                // capacity (one per cell); and nothing closes it. A failed
+                // push would lose this completion, and the owner's wait
+                // would hang, so it is a bug worth a panic.
+                pool.ready
+                    .push(this.index)
+                    .expect("a pool's ready queue has room for every cell and is never closed");
                 pool.waker.take()
             }
             Err(_) => {
@@ -216,12 +223,18 @@ impl<T: OpCode> OpPool<T> {
         self.len
     }
 
-    /// Starts `data` in an idle cell, on the calling thread's driver (or
-    /// the fallback driver). Hands `data` back if every cell is busy.
-    pub(crate) fn start(&mut self, data: T) -> Result<Key, T> {
-        let Some(index) = self.free.pop() else {
-            return Err(data);
-        };
+    /// Starts the op `make` returns in an idle cell, on the calling
+    /// thread's driver (or the fallback driver); `None`, without calling
+    /// `make`, if every cell is busy. `make` learns whether the op goes
+    /// straight into the calling thread's io_uring ring, where the kernel
+    /// takes its own reference to the op's file when the ring submits it;
+    /// anywhere else the op runs later (on readiness, on the blocking pool,
+    /// on another thread), so it must hold its file itself.
+    pub(crate) fn start(&mut self, make: impl FnOnce(bool) -> T) -> Option<Key> {
+        let index = self.free.pop()?;
+        // Nothing below can change the calling thread's driver before
+        // `driver::submit` hands the op to it.
+        let data = make(driver::runs_uring());
         let cell = &self.shared.cells[index as usize];
         let header = &cell.cell.header;
         let generation = header.generation.load(Ordering::Relaxed).wrapping_add(1);
@@ -242,7 +255,7 @@ impl<T: OpCode> OpPool<T> {
             home: Some(home),
         };
         self.len += 1;
-        Ok(Key { index, generation })
+        Some(Key { index, generation })
     }
 
     /// The next completed op, in completion order, with its output.
@@ -407,7 +420,7 @@ mod tests {
                             let (r, w) = pipe();
                             let mut pool = OpPool::with_capacity(PER_POOL);
                             for _ in 0..PER_POOL {
-                                assert!(pool.start(CanaryRead::new(r.as_raw_fd())).is_ok());
+                                assert!(pool.start(|_| CanaryRead::new(r.as_raw_fd())).is_some());
                             }
                             write_bytes(w.as_raw_fd(), 64 * (i % 7));
                             crate::task::yield_now().await;
@@ -440,15 +453,13 @@ mod tests {
                 let mut pool = OpPool::with_capacity(1);
                 for _ in 0..100 {
                     let first = pool
-                        .start(CanaryRead::new(r.as_raw_fd()))
-                        .ok()
+                        .start(|_| CanaryRead::new(r.as_raw_fd()))
                         .expect("room");
                     write_bytes(w.as_raw_fd(), 1);
                     let (key, res) = take(&mut pool).await;
                     assert_eq!((key, res.unwrap()), (first, 1));
                     let second = pool
-                        .start(CanaryRead::new(r.as_raw_fd()))
-                        .ok()
+                        .start(|_| CanaryRead::new(r.as_raw_fd()))
                         .expect("room");
                     assert_eq!(second.index, first.index);
                     assert_ne!(second.generation, first.generation);
@@ -481,8 +492,7 @@ mod tests {
                 let mut pool = OpPool::with_capacity(2);
                 for _ in 0..200 {
                     let key = pool
-                        .start(CanaryRead::new(r.as_raw_fd()))
-                        .ok()
+                        .start(|_| CanaryRead::new(r.as_raw_fd()))
                         .expect("room");
                     assert!(pool.cancel(key));
                     let (got, res) = take(&mut pool).await;

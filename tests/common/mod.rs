@@ -1,7 +1,10 @@
 //! Helpers shared by the integration tests: a watchdog that turns a hang
-//! into a clear failure, runtime constructors, and a minimal signal future.
-//! Each test crate includes this with `mod common;` and uses what it needs.
+//! into a clear failure, runtime constructors, a minimal signal future, and
+//! the CompletionQueue tests' runners (`cq`). Each test crate includes this
+//! with `mod common;` and uses what it needs.
 #![allow(dead_code, unreachable_pub)]
+
+pub mod cq;
 
 /// Runs `f` on its own thread; panics with a clear message if it does not
 /// finish within `limit` (a hang), re-raises its panic otherwise.

@@ -11,6 +11,14 @@
 //! Registrations are one-shot and per fd: several ops may wait on one fd
 //! (a read half and a write half), so the fd is armed for the union of
 //! their interests and re-armed after each event while any wait remains.
+//!
+//! An op keeps the fd it names open until its final completion: `net` and
+//! `fs` ops hold a `SharedFd` clone, a completion queue's op its own
+//! duplicate of the caller's descriptor (`cq/op.rs`). An fd's registration
+//! is deleted when the last op waiting on it leaves `waiting`, before that
+//! op's completion is dispatched. So while an fd is registered or an op
+//! runs its syscall, the number names the file the ops mean: it cannot be
+//! closed, nor reused by another file, under them.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -230,7 +238,9 @@ impl Epoll {
         };
         if w.read.is_empty() && w.write.is_empty() {
             if w.registered {
-                // SAFETY: `fd` is open: the ops that waited on it hold it.
+                // SAFETY: `fd` is open: the last op that waited on it has
+                // just left `waiting` and its completion is not dispatched
+                // yet, so it still holds the fd (module docs).
                 let _ = self.poller.delete(unsafe { BorrowedFd::borrow_raw(fd) });
             }
             self.waiting.remove(&fd);
@@ -244,13 +254,17 @@ impl Epoll {
             return;
         }
         let interest = Event::new(fd as usize, !w.read.is_empty(), !w.write.is_empty());
-        // SAFETY: every op waiting on `fd` holds it open (`SharedFd`), and
-        // the registration is dropped (above) before the last one leaves.
+        // SAFETY: the ops waiting on `fd` hold it open until their
+        // completions (a `SharedFd`, or a completion queue's duplicate),
+        // and none has completed yet: they are still in `waiting`.
         let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
         let result = if w.registered {
             self.poller.modify(borrowed, interest)
         } else {
-            // SAFETY: as above.
+            // SAFETY: `Poller::add` wants the fd open until it is deleted
+            // from the poller: it is, as above, and the registration is
+            // deleted (above, or in the error path below) before the last
+            // op waiting on `fd` completes and may close it.
             match unsafe { self.poller.add(fd, interest) } {
                 // Registered before, then disarmed by a one-shot event.
                 Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
@@ -266,6 +280,11 @@ impl Epoll {
                 // waiters with the error rather than leave them hanging.
                 let errno = e.raw_os_error().unwrap_or(libc::EIO);
                 tracing::debug!("epoll cannot watch fd {fd}: {e}");
+                if w.registered {
+                    // A registration whose re-arm failed must not outlive
+                    // the ops: their fd may close once they complete.
+                    let _ = self.poller.delete(borrowed);
+                }
                 let w = self.waiting.remove(&fd).unwrap_or_default();
                 for op in w.read.into_iter().chain(w.write) {
                     self.failed.push(cqe(&op, -errno));

@@ -20,27 +20,12 @@ use zio::net::TcpListener;
 use zio::sync::oneshot;
 use zio::task::JoinHandle;
 
-/// Runs `f` on its own thread; panics with "HANG" if it does not finish
-/// within `limit`, re-raises its panic otherwise.
-pub fn watchdog<T: Send + 'static>(
-    name: &'static str,
-    limit: Duration,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name(format!("watchdog-{name}"))
-        .spawn(move || {
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-            let _ = tx.send(r);
-        })
-        .expect("spawn watchdog thread");
-    match rx.recv_timeout(limit) {
-        Ok(Ok(v)) => v,
-        Ok(Err(p)) => std::panic::resume_unwind(p),
-        Err(_) => panic!("HANG: `{name}` did not finish within {limit:?} (watchdog)"),
-    }
-}
+/// The zio crate's own test helpers, its watchdog among them: one source
+/// for both test suites.
+#[path = "../../../../tests/common/mod.rs"]
+mod zio_common;
+
+pub use zio_common::watchdog_for as watchdog;
 
 /// Runs `test` on a two-worker zio runtime under a 60 s watchdog.
 pub fn run<F>(name: &'static str, test: impl FnOnce() -> F + Send + 'static)
