@@ -1,11 +1,20 @@
 //! The fair, cancel-safe counting semaphore everything else is built on.
 //!
-//! `RawSemaphore` keeps its available permits in one atomic (`permits << 1 |
-//! CLOSED`) so that `try_acquire` and an uncontended `acquire` are one CAS.
+//! `RawSemaphore` keeps its available permits in one atomic (`permits << 2 |
+//! WAITING | CLOSED`) so that `try_acquire`, an uncontended `acquire` and a
+//! `release` nobody waits for are one CAS each, with no lock.
 //! Waiters queue FIFO in a [`WaitList`] under a short lock. Released permits
 //! go to the head of the queue first (partially, for `acquire_many`), and only
 //! reach the atomic when nobody waits; so while anyone waits, the atomic reads
 //! zero and newcomers queue behind: strict FIFO fairness.
+//!
+//! `WAITING` is set exactly while the list is non-empty, and only changed
+//! under the lock: a waiter sets it in the same CAS that finds too few
+//! permits, the release that empties the list clears it. A release that
+//! sees it clear adds its permits to the atomic with one CAS; one that sees
+//! it set takes the lock and hands the permits out. Since both are CASes on
+//! one word, a release either lands before the waiter's CAS (which then
+//! takes the permits) or sees `WAITING`: no permit is stranded.
 //!
 //! An [`Acquire`] future that is dropped gives back every permit it was
 //! assigned, which goes to the next waiter: no permit is ever lost.
@@ -22,7 +31,9 @@ use crate::sync::waiters::{WaitList, Waiter, WakeList};
 /// Most permits a semaphore can hold (three bits are reserved, like tokio).
 pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
 const CLOSED: usize = 1;
-const SHIFT: usize = 1;
+/// Someone is in the wait list: releases must take the lock.
+const WAITING: usize = 2;
+const SHIFT: usize = 2;
 
 pub(crate) struct RawSemaphore {
     permits: AtomicUsize,
@@ -141,6 +152,29 @@ impl RawSemaphore {
         }
     }
 
+    /// With the lock held and the list empty: takes up to `n` available
+    /// permits and, if that is fewer than `n`, sets `WAITING` in the same
+    /// CAS (the caller is about to queue). Returns how many were taken.
+    fn take_or_wait(&self, n: usize) -> usize {
+        let mut curr = self.permits.load(Ordering::Acquire);
+        loop {
+            let take = n.min(curr >> SHIFT);
+            let mut next = curr - (take << SHIFT);
+            if take < n {
+                next |= WAITING;
+            }
+            match self.permits.compare_exchange_weak(
+                curr,
+                next,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return take,
+                Err(actual) => curr = actual,
+            }
+        }
+    }
+
     /// Returns `n` permits, handing them to waiters first.
     ///
     /// # Panics
@@ -150,6 +184,20 @@ impl RawSemaphore {
     pub(crate) fn release(&self, n: usize) {
         if n == 0 {
             return;
+        }
+        // Nobody waits: one CAS, no lock. An overflow takes the locked path,
+        // which reports it.
+        let mut curr = self.permits.load(Ordering::Acquire);
+        while curr & WAITING == 0 && (curr >> SHIFT) + n <= MAX_PERMITS {
+            match self.permits.compare_exchange_weak(
+                curr,
+                curr + (n << SHIFT),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return,
+                Err(actual) => curr = actual,
+            }
         }
         self.release_locked(n, self.waiters.lock());
     }
@@ -178,18 +226,35 @@ impl RawSemaphore {
                 waiters = self.waiters.lock();
                 continue;
             }
-            if rem > 0 {
-                // Nobody waits: the rest becomes available to everyone.
-                let prev = self.permits.fetch_add(rem << SHIFT, Ordering::Release);
-                if (prev >> SHIFT) + rem > MAX_PERMITS {
-                    self.permits.fetch_sub(rem << SHIFT, Ordering::Release);
-                    drop(waiters);
-                    panic!("a semaphore holds at most {MAX_PERMITS} permits; adding {rem} more would exceed that");
-                }
+            if waiters.list.is_empty() && !self.add_and_stop_waiting(rem) {
+                drop(waiters);
+                panic!("a semaphore holds at most {MAX_PERMITS} permits; adding {rem} more would exceed that");
             }
             drop(waiters);
             wakers.wake_all();
             return;
+        }
+    }
+
+    /// With the lock held and the list empty: adds `rem` permits and clears
+    /// `WAITING` in one CAS. `false` (and no change) if the total would
+    /// exceed [`MAX_PERMITS`].
+    fn add_and_stop_waiting(&self, rem: usize) -> bool {
+        let mut curr = self.permits.load(Ordering::Acquire);
+        loop {
+            if (curr >> SHIFT) + rem > MAX_PERMITS {
+                return false;
+            }
+            let next = (curr + (rem << SHIFT)) & !WAITING;
+            match self.permits.compare_exchange_weak(
+                curr,
+                next,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => curr = actual,
+            }
         }
     }
 
@@ -204,6 +269,8 @@ impl RawSemaphore {
                 match waiters.list.pop_front() {
                     Some(node) => wakers.push(node.waker.take()),
                     None => {
+                        // Nobody queues once `closed` is set.
+                        self.permits.fetch_and(!WAITING, Ordering::Release);
                         drop(waiters);
                         wakers.wake_all();
                         return;
@@ -291,9 +358,11 @@ impl Acquire<'_> {
             return Poll::Ready(Err(AcquireError));
         }
         // Under the lock, released permits only reach the atomic when the
-        // queue is empty, so what we see here is ours to take.
+        // queue is empty, so what we see here is ours to take; if it is not
+        // enough, `WAITING` is set in the same CAS, so later releases come
+        // to the list.
         let got = if waiters.list.is_empty() {
-            sem.take_available(n)
+            sem.take_or_wait(n)
         } else {
             0
         };
@@ -393,6 +462,23 @@ mod loom_tests {
             block_on(sem.acquire(1)).unwrap();
             sem.release(1);
             t.join().unwrap();
+            assert_eq!(sem.available_permits(), 1);
+        });
+    }
+
+    /// A release (lock-free while nobody waits) races a waiter queueing:
+    /// the permit reaches the waiter, and once the list is empty again a
+    /// release takes the lock-free path back into the atomic.
+    #[test]
+    fn release_races_queueing_waiter() {
+        loom::model(|| {
+            let sem = Arc::new(RawSemaphore::new(0));
+            let s2 = sem.clone();
+            let t = thread::spawn(move || s2.release(1));
+            block_on(sem.acquire(1)).unwrap();
+            t.join().unwrap();
+            assert_eq!(sem.available_permits(), 0);
+            sem.release(1);
             assert_eq!(sem.available_permits(), 1);
         });
     }

@@ -4,6 +4,12 @@
 //! place, and the thread waits in its own driver, so timers and I/O started
 //! here keep completing); elsewhere it parks the thread. Every future in
 //! `zio::sync` is cancel safe where a deadline drops it, so nothing is lost.
+//!
+//! Before registering as a waiter, a hot `blocking_*` path may [`retry`]
+//! its non-blocking attempt for a few microseconds: when the other side is
+//! running on another core, the slot or value it waits for usually shows up
+//! within that time, and then neither side pays for a waker, a wake-up or a
+//! park/unpark pair.
 
 use std::time::Instant;
 
@@ -12,4 +18,29 @@ pub(crate) use crate::executor::{block_on, block_on_deadline};
 /// `now + timeout`, or `None` ("never") if that overflows `Instant`.
 pub(crate) fn deadline_after(timeout: std::time::Duration) -> Option<Instant> {
     Instant::now().checked_add(timeout)
+}
+
+/// Backoff steps that spin (`2^step` spin-loop hints each) before
+/// [`retry`] starts yielding the thread.
+const SPIN_STEPS: u32 = 7;
+/// Total backoff steps of [`retry`]: the rest yield the thread.
+const BACKOFF_STEPS: u32 = 11;
+
+/// Calls `attempt` until it returns `Some`, backing off between calls: a
+/// short, growing spin, then a few `yield_now`s. Bounded (a few
+/// microseconds, plus what yields cost): `None` means "go and park".
+pub(crate) fn retry<R>(mut attempt: impl FnMut() -> Option<R>) -> Option<R> {
+    for step in 0..BACKOFF_STEPS {
+        if let Some(r) = attempt() {
+            return Some(r);
+        }
+        if step < SPIN_STEPS {
+            for _ in 0..1u32 << step {
+                std::hint::spin_loop();
+            }
+        } else {
+            std::thread::yield_now();
+        }
+    }
+    attempt()
 }

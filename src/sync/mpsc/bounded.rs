@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::chan::{Chan, PushError};
+use super::chan::{Chan, PushError, Rx};
 use super::error::{SendError, SendTimeoutError, TrySendError};
 use super::receiver::receiver_methods;
 use crate::sync::blocking;
@@ -51,7 +51,10 @@ pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
         crate::sync::Semaphore::MAX_PERMITS
     );
     let chan = Arc::new(Chan::new(Some(buffer)));
-    (Sender { chan: chan.clone() }, Receiver { chan })
+    (
+        Sender { chan: chan.clone() },
+        Receiver { rx: Rx::new(chan) },
+    )
 }
 
 /// The sending half of a bounded channel. Clone it for more producers.
@@ -83,7 +86,7 @@ pub struct Sender<T> {
 /// assert_eq!(all, [1]);
 /// ```
 pub struct Receiver<T> {
-    chan: Arc<Chan<T>>,
+    rx: Rx<T>,
 }
 
 /// A sender that does not keep the channel open; [`upgrade`](Self::upgrade)
@@ -166,7 +169,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.capacity(), 3);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.chan.capacity()
+        self.rx.chan().capacity()
     }
 
     /// The capacity the channel was created with.
@@ -178,7 +181,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.max_capacity(), 4);
     /// ```
     pub fn max_capacity(&self) -> usize {
-        self.chan.max_capacity()
+        self.rx.chan().max_capacity()
     }
 }
 
@@ -293,15 +296,16 @@ impl<T> Sender<T> {
     /// assert_eq!(rx.blocking_recv(), Some(1));
     /// ```
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
-        // Fast path: no parker set-up when a slot is free (and nobody waits).
-        match self.chan.try_reserve() {
-            Ok(()) => {}
-            Err(PushError::Closed(())) => return Err(SendError(value)),
-            Err(PushError::Full(())) => {
-                if blocking::block_on(self.chan.reserve()).is_err() {
-                    return Err(SendError(value));
-                }
-            }
+        // Fast path: no waiter set-up when a slot is free (and nobody waits)
+        // now or within a short backoff.
+        let reserved = blocking::retry(|| match self.chan.try_reserve() {
+            Ok(()) => Some(true),
+            Err(PushError::Closed(())) => Some(false),
+            Err(PushError::Full(())) => None,
+        })
+        .unwrap_or_else(|| blocking::block_on(self.chan.reserve()).is_ok());
+        if !reserved {
+            return Err(SendError(value));
         }
         self.chan.push_reserved(value).map_err(SendError)
     }

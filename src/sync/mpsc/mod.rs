@@ -2,7 +2,8 @@
 //! unbounded ([`unbounded_channel`]), with tokio's API.
 //!
 //! - `chan.rs`: the shared core (a locked `VecDeque`, the receiver's waker,
-//!   the closed flags; a FIFO semaphore of free slots when bounded).
+//!   the closed flags; a FIFO semaphore of free slots when bounded), and
+//!   the receiving end `Rx`, which takes queued values in batches.
 //! - `bounded.rs`, `unbounded.rs`: the public halves, permits, weak senders.
 //! - `receiver.rs`: the receiver API, generated for both flavours.
 //! - `error.rs`: errors; every send error hands the value back.

@@ -2,7 +2,7 @@
 //! [`UnboundedReceiver`](super::UnboundedReceiver) through one macro so the
 //! two cannot drift apart.
 
-/// Generates the receiver API for `$ty` (a struct with `chan: Arc<Chan<T>>`).
+/// Generates the receiver API for `$ty` (a struct with `rx: Rx<T>`).
 /// `$new` creates a `(tx, rx)` pair of `u32`s in doc examples, `$send` is the
 /// sender's non-async send method.
 macro_rules! receiver_methods {
@@ -29,7 +29,7 @@ macro_rules! receiver_methods {
             #[doc = "});"]
             #[doc = "```"]
             pub async fn recv(&mut self) -> Option<T> {
-                std::future::poll_fn(|cx| self.chan.poll_recv(cx)).await
+                std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
             }
 
             #[doc = "Receives up to `limit` values into `buffer`; returns how many (0 only if"]
@@ -50,7 +50,7 @@ macro_rules! receiver_methods {
             #[doc = "assert_eq!((n, buf), (2, vec![1, 2]));"]
             #[doc = "```"]
             pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
-                std::future::poll_fn(|cx| self.chan.poll_recv_many(cx, buffer, limit)).await
+                std::future::poll_fn(|cx| self.rx.poll_recv_many(cx, buffer, limit)).await
             }
 
             #[doc = "Receives for at most `timeout`. Works with no runtime at all and on"]
@@ -105,7 +105,7 @@ macro_rules! receiver_methods {
             #[doc = "```"]
             pub fn try_recv(&mut self) -> Result<T, crate::sync::mpsc::error::TryRecvError> {
                 use crate::sync::mpsc::error::TryRecvError;
-                self.chan.try_recv().map_err(|closed| {
+                self.rx.try_recv().map_err(|closed| {
                     if closed {
                         TryRecvError::Disconnected
                     } else {
@@ -133,11 +133,13 @@ macro_rules! receiver_methods {
             #[doc = "assert_eq!(rx.blocking_recv(), Some(3));"]
             #[doc = "```"]
             pub fn blocking_recv(&mut self) -> Option<T> {
-                // Fast path: no parker set-up when a value is already there.
-                match self.chan.try_recv() {
+                // Fast path: no waker set-up when a value is there now or
+                // within a short backoff.
+                match self.rx.try_recv() {
                     Ok(v) => Some(v),
                     Err(true) => None,
-                    Err(false) => crate::sync::blocking::block_on(self.recv()),
+                    Err(false) => crate::sync::blocking::retry(|| self.rx.try_recv_watching())
+                        .unwrap_or_else(|| crate::sync::blocking::block_on(self.recv())),
                 }
             }
 
@@ -198,7 +200,7 @@ macro_rules! receiver_methods {
             #[doc = "assert_eq!(rx.try_recv(), Ok(1));"]
             #[doc = "```"]
             pub fn close(&mut self) {
-                self.chan.close_rx();
+                self.rx.chan().close_rx();
             }
 
             #[doc = "Whether the channel is closed: the receiver closed it, or every sender"]
@@ -212,7 +214,7 @@ macro_rules! receiver_methods {
             #[doc = "assert!(rx.is_closed());"]
             #[doc = "```"]
             pub fn is_closed(&self) -> bool {
-                self.chan.rx_is_closed()
+                self.rx.chan().rx_is_closed()
             }
 
             #[doc = "Whether no value is queued."]
@@ -224,7 +226,7 @@ macro_rules! receiver_methods {
             #[doc = "assert!(rx.is_empty());"]
             #[doc = "```"]
             pub fn is_empty(&self) -> bool {
-                self.chan.len() == 0
+                self.rx.len() == 0
             }
 
             #[doc = "The number of queued values."]
@@ -237,7 +239,7 @@ macro_rules! receiver_methods {
             #[doc = "assert_eq!(rx.len(), 1);"]
             #[doc = "```"]
             pub fn len(&self) -> usize {
-                self.chan.len()
+                self.rx.len()
             }
 
             #[doc = "Polls for the next value (the `Stream` impl and `recv` use this)."]
@@ -251,7 +253,7 @@ macro_rules! receiver_methods {
             #[doc = "assert_eq!(v, Some(1));"]
             #[doc = "```"]
             pub fn poll_recv(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<T>> {
-                self.chan.poll_recv(cx)
+                self.rx.poll_recv(cx)
             }
 
             #[doc = "Polls for up to `limit` values into `buffer`."]
@@ -271,7 +273,7 @@ macro_rules! receiver_methods {
                 buffer: &mut Vec<T>,
                 limit: usize,
             ) -> std::task::Poll<usize> {
-                self.chan.poll_recv_many(cx, buffer, limit)
+                self.rx.poll_recv_many(cx, buffer, limit)
             }
 
             #[doc = "The number of live senders."]
@@ -284,7 +286,7 @@ macro_rules! receiver_methods {
             #[doc = "assert_eq!(rx.sender_strong_count(), 2);"]
             #[doc = "```"]
             pub fn sender_strong_count(&self) -> usize {
-                self.chan.strong_count()
+                self.rx.chan().strong_count()
             }
 
             #[doc = "The number of weak senders."]
@@ -297,13 +299,7 @@ macro_rules! receiver_methods {
             #[doc = "assert_eq!(rx.sender_weak_count(), 1);"]
             #[doc = "```"]
             pub fn sender_weak_count(&self) -> usize {
-                self.chan.weak_count()
-            }
-        }
-
-        impl<T> Drop for $ty<T> {
-            fn drop(&mut self) {
-                self.chan.drop_rx();
+                self.rx.chan().weak_count()
             }
         }
 
@@ -311,16 +307,16 @@ macro_rules! receiver_methods {
             type Item = T;
 
             fn poll_next(
-                self: std::pin::Pin<&mut Self>,
+                mut self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<Option<T>> {
-                self.chan.poll_recv(cx)
+                self.rx.poll_recv(cx)
             }
         }
 
         impl<T> std::fmt::Debug for $ty<T> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($ty)).field("chan", &self.chan).finish()
+                f.debug_struct(stringify!($ty)).field("rx", &self.rx).finish()
             }
         }
     };

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::chan::Chan;
+use super::chan::{Chan, Rx};
 use super::error::SendError;
 use super::receiver::receiver_methods;
 
@@ -25,7 +25,7 @@ pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     let chan = Arc::new(Chan::new(None));
     (
         UnboundedSender { chan: chan.clone() },
-        UnboundedReceiver { chan },
+        UnboundedReceiver { rx: Rx::new(chan) },
     )
 }
 
@@ -53,7 +53,7 @@ pub struct UnboundedSender<T> {
 /// assert_eq!(rx.blocking_recv(), Some(1));
 /// ```
 pub struct UnboundedReceiver<T> {
-    chan: Arc<Chan<T>>,
+    rx: Rx<T>,
 }
 
 /// An unbounded sender that does not keep the channel open.
