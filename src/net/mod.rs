@@ -51,9 +51,12 @@
 //! Dropping an owned-buffer future asks the kernel to cancel the op; its
 //! buffer stays with the driver until the kernel lets go. If the op
 //! completed in the same instant, its effect stands: bytes sent stay sent,
-//! bytes received into the dropped buffer are lost with it, an accepted
-//! connection is closed. Each method's `# Cancel safety` section says
-//! which. The poll-based traits have no such window.
+//! bytes received into the dropped buffer are lost with it. Each method's
+//! `# Cancel safety` section says which. The poll-based traits have no such
+//! window, nor has `accept`: it accepts only by readiness, inside its own
+//! call, so a dropped `accept` leaves the connection waiting for the next
+//! one (a `CompletionQueue` accept op that completes after its cancel has
+//! its connection closed).
 
 mod addr;
 #[macro_use]

@@ -22,7 +22,7 @@ use socket2::{Domain, SockAddr, SockRef, Type};
 
 use crate::io::{IoBuf, IoBufMut};
 use crate::reactor::ops::net::{Accept, Connect, PollAdd, Recv, RecvMsg, Send, SendMsg};
-use crate::reactor::{Interest, Op, SharedFd};
+use crate::reactor::{Interest, Op, OpCode, SharedFd};
 
 const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
 
@@ -155,16 +155,29 @@ impl Socket {
             .map(drop)
     }
 
+    /// Accepts a connection on the (nonblocking) listener by readiness: a
+    /// nonblocking `accept4`, and on `EAGAIN` a poll op until the listener
+    /// is readable. Nothing is accepted in the kernel on the future's
+    /// behalf (as an io_uring accept op would), so dropping the future at
+    /// any point loses no connection: it stays in the backlog for the next
+    /// `accept`. Measured as fast as the accept op (`vs_tokio` accept rows).
     pub(crate) async fn accept(&self) -> io::Result<(Socket, SockAddr)> {
         loop {
-            match Op::new(Accept::new(self.fd.clone())).await {
-                Ok((fd, addr)) => return Ok((Socket::from_owned(fd), addr)),
-                // A kernel whose io_uring honours the listener's O_NONBLOCK.
+            match self.try_accept() {
                 Err(e) if would_block(&e) => self.ready(Interest::Read).await?,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                res => return res,
             }
         }
+    }
+
+    /// One nonblocking `accept4` on the listener: the accept op's syscall,
+    /// run on the calling thread.
+    fn try_accept(&self) -> io::Result<(Socket, SockAddr)> {
+        let mut op = Accept::new(self.raw());
+        let res = op.syscall();
+        let (fd, addr) = op.complete(res, 0)?;
+        Ok((Socket::from_owned(fd), addr))
     }
 
     /// A new socket of `ty`, connected to `addr`, in blocking mode.
@@ -228,15 +241,10 @@ impl Socket {
     /// Accepts on the (nonblocking) listener, waiting with `poll(2)`.
     pub(crate) fn blocking_accept(&self) -> io::Result<(Socket, SockAddr)> {
         loop {
-            match self.sock().accept() {
-                Ok((s, addr)) => {
-                    // socket2 accepts with SOCK_CLOEXEC; connected sockets block.
-                    s.set_nonblocking(false)?;
-                    return Ok((Socket::from_owned(s.into()), addr));
-                }
+            match self.try_accept() {
                 Err(e) if would_block(&e) => wait_fd(self.raw(), libc::POLLIN)?,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                res => return res,
             }
         }
     }

@@ -124,8 +124,13 @@ pub(crate) struct Header {
     /// becomes COMPLETED, read by the future after it sees COMPLETED.
     pub(super) result: UnsafeCell<(i32, u32)>,
     waker: AtomicWaker,
-    /// Index in the home driver's table of in-flight ops; only the home
-    /// driver's thread touches it.
+    /// Where the driver running the current use keeps its reference: the
+    /// index in that driver's `ops` slab. Written when the driver takes the
+    /// op (submission), read when the final CQE arrives, to remove that
+    /// reference. Only that driver's thread touches it while the use is in
+    /// flight; a reused pool cell may go to another driver next time, after
+    /// its state went through COMPLETED and IDLE (Release/Acquire) in
+    /// between.
     slot: UnsafeCell<usize>,
     /// Which use of a reusable cell is in flight (always 0 for an
     /// `OpCell`): a cancel request for an earlier use must not hit a later
@@ -148,9 +153,10 @@ impl Header {
 }
 
 // SAFETY: `result` and `slot` are plain data whose accesses are ordered by
-// `state` (see the fields' docs): `slot` is only touched by the home driver's
-// thread, `result` is written before a Release store of COMPLETED and read
-// after an Acquire load of it. Everything else is atomic.
+// `state` (see the fields' docs): `slot` is only touched by the thread of the
+// driver running the current use, `result` is written before a Release store
+// of COMPLETED and read after an Acquire load of it. Everything else is
+// atomic.
 unsafe impl Sync for Header {}
 // SAFETY: as above; the header holds no thread-bound data.
 unsafe impl Send for Header {}
@@ -289,8 +295,10 @@ impl<T: OpCode> OpCell<T> {
 /// holds for an op in flight. Dropping it gives the reference up.
 pub(crate) struct RawOp(NonNull<Header>);
 
-// SAFETY: a RawOp is an `Arc<OpCell<T>>` with `T: Send`, which is Send and
-// Sync (see the impls above).
+// SAFETY: a RawOp is one count on what keeps its cell alive: the `Arc` of an
+// `OpCell<T>`, or of a pool's shared cells (`pool.rs`), both with `T: Send`
+// and Send and Sync (see their impls). The cell's data is reached through the
+// vtable only by the driver side, as the state allows.
 unsafe impl Send for RawOp {}
 
 impl RawOp {
@@ -366,13 +374,19 @@ impl RawOp {
         unsafe { (self.header().vtable.syscall)(self.0) }
     }
 
+    /// The index of the driver's reference in its `ops` slab (see
+    /// [`Header::slot`]). Called by that driver, on its thread.
     pub(crate) fn slot(&self) -> usize {
-        // SAFETY: only the home driver's thread touches `slot`.
+        // SAFETY: only the thread of the driver running the op touches
+        // `slot` while it is in flight; the caller is that driver.
         unsafe { *self.header().slot.get() }
     }
 
+    /// Records where the driver that takes the op keeps its reference.
+    /// Called by that driver, on its thread, at submission.
     pub(crate) fn set_slot(&self, slot: usize) {
-        // SAFETY: only the home driver's thread touches `slot`.
+        // SAFETY: as `slot`: the op was just handed to the calling driver,
+        // and no other thread touches `slot` during this use.
         unsafe { *self.header().slot.get() = slot }
     }
 

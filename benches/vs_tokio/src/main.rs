@@ -11,6 +11,7 @@
 //! (a wrong count panics); timings are only reported, never asserted. zio
 //! on epoll runs in a child process driven by this one (see [`child`]).
 
+mod accept;
 mod baselines;
 mod batch;
 mod bulk;
@@ -114,6 +115,7 @@ fn register_all(h: &mut Harness) -> (Option<files::Files>, Vec<String>) {
     sync::register(h);
     echo::register(h);
     bulk::register(h);
+    accept::register(h);
     let files = files::register(h);
     let notes = http::register(h);
     (files, notes)

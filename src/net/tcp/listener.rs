@@ -12,8 +12,9 @@ use crate::net::socket::Socket;
 
 /// A TCP socket listening for connections.
 ///
-/// Works on every thread: `accept` is an io_uring op on a zio runtime and
-/// goes to zio's fallback driver when polled by another executor;
+/// Works on every thread: `accept` takes a waiting connection at once and
+/// otherwise waits for one with a poll op on the zio runtime's ring (zio's
+/// fallback driver when polled by another executor);
 /// [`blocking_accept`](TcpListener::blocking_accept) blocks a plain thread.
 /// The listening socket is nonblocking (see the [module docs](crate::net)).
 ///
@@ -101,11 +102,11 @@ impl TcpListener {
     ///
     /// # Cancel safety
     ///
-    /// Cancel safe in the sense that matters: dropping the future cancels
-    /// the accept, the listener stays usable and no queued connection is
-    /// lost. With io_uring the accept may complete in the same instant as
-    /// the cancel; that connection is then closed by the driver (its peer
-    /// sees EOF or a reset) rather than leaked.
+    /// Cancel safe: dropping the future at any point loses no connection.
+    /// The kernel accepts only inside `accept`'s own nonblocking call,
+    /// never on behalf of a future that may be gone (the wait is a poll for
+    /// readiness), so a connection not returned stays queued in the kernel
+    /// for the next `accept`.
     ///
     /// # Examples
     ///
@@ -179,7 +180,7 @@ impl TcpListener {
     }
 
     /// The std listener (nonblocking, as zio keeps it). If a cancelled
-    /// accept still holds the descriptor, a duplicate of it.
+    /// readiness wait still holds the descriptor, a duplicate of it.
     ///
     /// # Errors
     ///

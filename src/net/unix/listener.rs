@@ -71,9 +71,8 @@ impl UnixListener {
     ///
     /// # Cancel safety
     ///
-    /// As [`TcpListener::accept`](crate::net::TcpListener::accept): the
-    /// listener stays usable and no queued connection is lost; one that
-    /// is accepted in the same instant as the cancel is closed.
+    /// Cancel safe, as [`TcpListener::accept`](crate::net::TcpListener::accept):
+    /// dropping the future at any point loses no connection.
     ///
     /// # Examples
     ///
@@ -158,7 +157,7 @@ impl UnixListener {
     }
 
     /// The std listener (nonblocking, as zio keeps it); a duplicate of the
-    /// descriptor if a cancelled accept still holds it.
+    /// descriptor if a cancelled readiness wait still holds it.
     ///
     /// # Errors
     ///
