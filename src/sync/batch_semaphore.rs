@@ -133,46 +133,33 @@ impl RawSemaphore {
 
     /// Takes up to `n` available permits; returns how many were taken.
     fn take_available(&self, n: usize) -> usize {
-        let mut curr = self.permits.load(Ordering::Acquire);
-        loop {
-            let take = n.min(curr >> SHIFT);
-            if take == 0 {
-                return 0;
-            }
-            let next = curr - (take << SHIFT);
-            match self.permits.compare_exchange_weak(
-                curr,
-                next,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return take,
-                Err(actual) => curr = actual,
-            }
-        }
+        self.take(n, false)
     }
 
     /// With the lock held and the list empty: takes up to `n` available
     /// permits and, if that is fewer than `n`, sets `WAITING` in the same
     /// CAS (the caller is about to queue). Returns how many were taken.
     fn take_or_wait(&self, n: usize) -> usize {
-        let mut curr = self.permits.load(Ordering::Acquire);
-        loop {
-            let take = n.min(curr >> SHIFT);
-            let mut next = curr - (take << SHIFT);
-            if take < n {
-                next |= WAITING;
-            }
-            match self.permits.compare_exchange_weak(
-                curr,
-                next,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return take,
-                Err(actual) => curr = actual,
-            }
-        }
+        self.take(n, true)
+    }
+
+    /// One CAS loop for both: takes up to `n` available permits, setting
+    /// `WAITING` too if `wait` and fewer than `n` were there.
+    fn take(&self, n: usize, wait: bool) -> usize {
+        let mut taken = 0;
+        // `Err` only when nothing changes (no permit to take, and `WAITING`
+        // not wanted or already set): no store is needed then.
+        let _ = self
+            .permits
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |curr| {
+                taken = n.min(curr >> SHIFT);
+                let mut next = curr - (taken << SHIFT);
+                if wait && taken < n {
+                    next |= WAITING;
+                }
+                (next != curr).then_some(next)
+            });
+        taken
     }
 
     /// Returns `n` permits, handing them to waiters first.

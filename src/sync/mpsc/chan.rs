@@ -520,27 +520,36 @@ mod loom_tests {
     use std::future::poll_fn;
     use std::sync::Arc;
 
+    /// A bounded channel of `capacity`: one thread sends `values` (waiting
+    /// for a slot before each) and drops its sender; the receiver drains
+    /// until the end. Returns what it received and the receiver, after
+    /// the sender thread has finished.
+    fn send_and_drain(capacity: usize, values: &'static [u32]) -> (Vec<u32>, Rx<u32>) {
+        let chan = Arc::new(Chan::new(Some(capacity)));
+        let c2 = chan.clone();
+        let t = thread::spawn(move || {
+            for &v in values {
+                block_on(c2.reserve()).unwrap();
+                c2.push_reserved(v).map_err(|_| ()).unwrap();
+            }
+            c2.drop_sender();
+        });
+        let mut rx = Rx::new(chan);
+        let mut got = Vec::new();
+        while let Some(v) = block_on(poll_fn(|cx| rx.poll_recv(cx))) {
+            got.push(v);
+        }
+        t.join().unwrap();
+        (got, rx)
+    }
+
     /// Capacity 1: the sender must wait for the receiver to free the slot
     /// for its second value; no lost wake-up on either side, order kept.
     #[test]
     fn bounded_cap1_handoff() {
         loom::model(|| {
-            let chan = Arc::new(Chan::new(Some(1)));
-            let c2 = chan.clone();
-            let t = thread::spawn(move || {
-                for v in [1u32, 2] {
-                    block_on(c2.reserve()).unwrap();
-                    c2.push_reserved(v).map_err(|_| ()).unwrap();
-                }
-                c2.drop_sender();
-            });
-            let mut rx = Rx::new(chan);
-            let mut got = Vec::new();
-            while let Some(v) = block_on(poll_fn(|cx| rx.poll_recv(cx))) {
-                got.push(v);
-            }
+            let (got, _) = send_and_drain(1, &[1, 2]);
             assert_eq!(got, [1, 2]);
-            t.join().unwrap();
         });
     }
 
@@ -550,23 +559,9 @@ mod loom_tests {
     #[test]
     fn batched_receive_frees_slots_in_order() {
         loom::model(|| {
-            let chan = Arc::new(Chan::new(Some(2)));
-            let c2 = chan.clone();
-            let t = thread::spawn(move || {
-                for v in [1u32, 2, 3] {
-                    block_on(c2.reserve()).unwrap();
-                    c2.push_reserved(v).map_err(|_| ()).unwrap();
-                }
-                c2.drop_sender();
-            });
-            let mut rx = Rx::new(chan);
-            let mut got = Vec::new();
-            while let Some(v) = block_on(poll_fn(|cx| rx.poll_recv(cx))) {
-                got.push(v);
-            }
+            let (got, rx) = send_and_drain(2, &[1, 2, 3]);
             assert_eq!(got, [1, 2, 3]);
             assert_eq!(rx.chan().capacity(), 2);
-            t.join().unwrap();
         });
     }
 
