@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::Thread;
 
+use super::backoff::Backoff;
 use super::scheduler::Flavor;
 use super::worker::{self, MainWaker, Worker};
 use crate::reactor::{self, Completions};
@@ -186,22 +187,15 @@ fn park_thread<F: Future>(
 /// Spins (then yields) a few times waiting for `flag`; consumes it and
 /// returns `true` if it was set.
 fn spin_for_wake(flag: &AtomicBool) -> bool {
-    for step in 0..SPIN_STEPS {
-        if flag.load(Ordering::Relaxed) && flag.swap(false, Ordering::Acquire) {
-            return true;
-        }
-        if step < SPIN_STEPS / 2 {
-            for _ in 0..(1 << step) {
-                std::hint::spin_loop();
-            }
-        } else {
-            std::thread::yield_now();
-        }
-    }
-    false
+    SPIN_FOR_WAKE
+        .run(|| (flag.load(Ordering::Relaxed) && flag.swap(false, Ordering::Acquire)).then_some(()))
+        .is_some()
 }
 
-const SPIN_STEPS: u32 = 10;
+const SPIN_FOR_WAKE: Backoff = Backoff {
+    steps: 10,
+    spin_steps: 5,
+};
 
 /// Clears `BUSY` when the outermost `run` ends (even by a panic).
 struct ResetBusy(bool);

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+use super::backoff::Backoff;
 use super::config::BlockingConfig;
 use super::join::JoinHandle;
 use super::task::{spawn_raw, Runnable};
@@ -257,18 +258,7 @@ impl Inner {
         if !joined {
             return self.lock();
         }
-        for step in 0..SPIN_STEPS {
-            if self.queued.load(Ordering::Relaxed) > 0 {
-                break;
-            }
-            if step < SPIN_LOOP_STEPS {
-                for _ in 0..1u32 << step {
-                    std::hint::spin_loop();
-                }
-            } else {
-                std::thread::yield_now();
-            }
-        }
+        SPIN_ON_QUEUE.run(|| (self.queued.load(Ordering::Relaxed) > 0).then_some(()));
         let state = self.lock();
         // Fails if a submitter claimed this thread: either way the caller
         // looks at the queue next.
@@ -290,11 +280,13 @@ impl Inner {
 /// jobs from any number of submitters (it spins again after each job);
 /// more burn cores the submitters need (two were slower on two cores).
 const MAX_SPINNERS: usize = 1;
-/// Rounds of a spin, each after a look at `queued`.
-const SPIN_STEPS: u32 = 16;
-/// The first rounds busy-wait `2^step` times (some µs in all); the rest
-/// yield the CPU (well under a µs each when no other thread wants it).
-const SPIN_LOOP_STEPS: u32 = 7;
+/// The spin on `queued`: 16 looks; after the first 7 the thread busy-waits
+/// `2^step` times (some µs in all), after the rest it yields the CPU (well
+/// under a µs each when no other thread wants it).
+const SPIN_ON_QUEUE: Backoff = Backoff {
+    steps: 16,
+    spin_steps: 7,
+};
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,7 @@
 //! - `block_on.rs`, `blocking.rs`, `spawn.rs`, `yield_now.rs`: blocking on a
 //!   future, the bounded blocking pool, and the free functions.
 
+mod backoff;
 mod block_on;
 mod blocking;
 mod config;
@@ -34,6 +35,7 @@ mod task;
 mod worker;
 mod yield_now;
 
+pub(crate) use backoff::Backoff;
 pub use block_on::block_on;
 pub(crate) use block_on::block_on_deadline;
 pub use context::EnterGuard;

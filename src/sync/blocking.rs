@@ -13,6 +13,7 @@
 
 use std::time::Instant;
 
+use crate::executor::Backoff;
 pub(crate) use crate::executor::{block_on, block_on_deadline};
 
 /// `now + timeout`, or `None` ("never") if that overflows `Instant`.
@@ -20,27 +21,16 @@ pub(crate) fn deadline_after(timeout: std::time::Duration) -> Option<Instant> {
     Instant::now().checked_add(timeout)
 }
 
-/// Backoff steps that spin (`2^step` spin-loop hints each) before
-/// [`retry`] starts yielding the thread.
-const SPIN_STEPS: u32 = 7;
-/// Total backoff steps of [`retry`]: the rest yield the thread.
-const BACKOFF_STEPS: u32 = 11;
+/// [`retry`]'s schedule: 11 tries, spinning after the first 7, then
+/// yielding.
+const RETRY: Backoff = Backoff {
+    steps: 11,
+    spin_steps: 7,
+};
 
 /// Calls `attempt` until it returns `Some`, backing off between calls: a
 /// short, growing spin, then a few `yield_now`s. Bounded (a few
 /// microseconds, plus what yields cost): `None` means "go and park".
 pub(crate) fn retry<R>(mut attempt: impl FnMut() -> Option<R>) -> Option<R> {
-    for step in 0..BACKOFF_STEPS {
-        if let Some(r) = attempt() {
-            return Some(r);
-        }
-        if step < SPIN_STEPS {
-            for _ in 0..1u32 << step {
-                std::hint::spin_loop();
-            }
-        } else {
-            std::thread::yield_now();
-        }
-    }
-    attempt()
+    RETRY.run(&mut attempt).or_else(attempt)
 }
