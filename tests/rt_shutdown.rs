@@ -338,3 +338,74 @@ fn runtime_dropped_inside_its_own_task_does_not_hang() {
         rx.recv().unwrap();
     });
 }
+
+/// Wakers of the tasks that share one lock; each task's drop wakes all of
+/// them while it holds that lock, as h2 does in its connection's drop.
+type SharedWakers = Arc<std::sync::Mutex<Vec<std::task::Waker>>>;
+
+/// A task that parks with its waker in `wakers` and, when dropped, wakes
+/// every parked task while holding the lock.
+struct WakesOthersOnDrop {
+    wakers: SharedWakers,
+    dropped: Arc<AtomicUsize>,
+}
+
+impl std::future::Future for WakesOthersOnDrop {
+    type Output = ();
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        self.wakers.lock().unwrap().push(cx.waker().clone());
+        std::task::Poll::Pending
+    }
+}
+
+impl Drop for WakesOthersOnDrop {
+    fn drop(&mut self) {
+        let wakers = self.wakers.lock().unwrap();
+        for waker in wakers.iter() {
+            waker.wake_by_ref();
+        }
+        drop(wakers);
+        self.dropped.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A task dropped at shutdown wakes another task while it holds a lock the
+/// other's drop takes. The woken task is cancelled after that wake returns,
+/// never inside it (dropping it there deadlocked: seen with hyper's HTTP/2
+/// client, whose connection wakes its tasks under its stream lock).
+fn shutdown_with_wakes_under_a_lock(rt: Runtime) {
+    const TASKS: usize = 16;
+    let wakers = SharedWakers::default();
+    let dropped = Arc::new(AtomicUsize::new(0));
+    for _ in 0..TASKS {
+        rt.spawn(WakesOthersOnDrop {
+            wakers: wakers.clone(),
+            dropped: dropped.clone(),
+        });
+    }
+    let parked = wakers.clone();
+    rt.block_on(async move {
+        while parked.lock().unwrap().len() < TASKS {
+            zio::task::yield_now().await;
+        }
+    });
+    drop(rt);
+    assert_eq!(dropped.load(Ordering::SeqCst), TASKS);
+}
+
+#[test]
+fn shutdown_wake_under_a_lock_current_thread() {
+    watchdog("shutdown_wake_under_a_lock_current_thread", || {
+        shutdown_with_wakes_under_a_lock(current_rt())
+    });
+}
+
+#[test]
+fn shutdown_wake_under_a_lock_multi_thread() {
+    watchdog("shutdown_wake_under_a_lock_multi_thread", || {
+        shutdown_with_wakes_under_a_lock(multi_rt(2))
+    });
+}

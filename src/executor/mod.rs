@@ -11,6 +11,8 @@
 //! - `scheduler.rs`, `worker.rs`, `idle.rs`: where a woken task goes (LIFO
 //!   slot, local queue, injector), the worker loop (run, steal, spin, park in
 //!   the driver), and the accounting of parked and searching workers.
+//! - `cancelled.rs`: tasks woken during shutdown, dropped by the shutdown
+//!   rather than inside the wake.
 //! - `spare.rs`: the spare slots that stand-in workers run while workers
 //!   (stand-ins included) are inside blocking sections, added as needed.
 //! - `block_on.rs`, `blocking.rs`, `spawn.rs`, `yield_now.rs`: blocking on a
@@ -19,6 +21,7 @@
 mod backoff;
 mod block_on;
 mod blocking;
+mod cancelled;
 mod config;
 mod context;
 mod handle;

@@ -224,10 +224,11 @@ impl Runtime {
         }
         // Tasks that sit in no queue (waiting on a channel, a foreign
         // timer...) are reached through the registry: woken after the
-        // shutdown flag is set, they are dropped by `schedule`.
+        // shutdown flag is set, they join the cancelled ones, dropped here.
         for waker in shared.registry().take_all() {
             waker.wake();
         }
+        shared.cancelled.finish();
         shared
             .blocking
             .shutdown(deadline.map(|d| d.saturating_duration_since(Instant::now())));

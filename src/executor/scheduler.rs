@@ -17,6 +17,7 @@ use async_task::ScheduleInfo;
 use concurrent_queue::ConcurrentQueue;
 
 use super::blocking::BlockingPool;
+use super::cancelled::Cancelled;
 use super::config::Config;
 use super::idle::Idle;
 use super::registry::Registry;
@@ -75,6 +76,8 @@ pub(crate) struct Shared {
     pub(crate) idle: Idle,
     registry: Registry,
     shutdown: AtomicBool,
+    /// Tasks scheduled after `shutdown` was set, dropped by the shutdown.
+    pub(crate) cancelled: Cancelled,
     pub(crate) blocking: BlockingPool,
     pub(crate) flavor: Flavor,
     /// Number of worker slots (the spares for stand-ins come after them).
@@ -105,6 +108,7 @@ impl Shared {
             idle: Idle::new(workers),
             registry: Registry::new(),
             shutdown: AtomicBool::new(false),
+            cancelled: Cancelled::new(),
             blocking: BlockingPool::new(config.blocking.clone()),
             flavor,
             workers,
@@ -145,7 +149,7 @@ impl Shared {
     }
 
     /// Starts shutdown: no task runs again; queued runnables are dropped by
-    /// the workers, later wakes drop theirs.
+    /// the workers, later wakes hand theirs to `cancelled`.
     pub(crate) fn begin_shutdown(&self) {
         self.shutdown.store(true, Ordering::Release);
         self.injector.close();
@@ -157,7 +161,7 @@ impl Shared {
     /// Where a woken `Send` task goes.
     pub(crate) fn schedule(self: &Arc<Self>, runnable: Runnable, info: ScheduleInfo) {
         if self.is_shutdown() {
-            drop(runnable);
+            self.cancelled.push(runnable);
             return;
         }
         let runnable = match worker::schedule_local(self, runnable, info.woken_while_running) {
@@ -167,7 +171,7 @@ impl Shared {
         match self.injector.push(runnable) {
             Ok(()) => self.notify_parked(),
             // Closed: the runtime is shutting down; the task is cancelled.
-            Err(e) => drop(e.into_inner()),
+            Err(e) => self.cancelled.push(e.into_inner()),
         }
     }
 

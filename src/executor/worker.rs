@@ -103,7 +103,7 @@ fn push_queue(ctx: &WorkerCtx, runnable: Runnable) {
         }
         Err(r) => match shared.injector.push(r) {
             Ok(()) => shared.notify_parked(),
-            Err(e) => drop(e.into_inner()),
+            Err(e) => shared.cancelled.push(e.into_inner()),
         },
     }
 }
@@ -155,7 +155,7 @@ fn hand_off(ctx: &WorkerCtx) {
         .chain(std::iter::from_fn(|| slot.queue.pop()))
     {
         if let Err(e) = shared.injector.push(r) {
-            drop(e.into_inner());
+            shared.cancelled.push(e.into_inner());
         }
     }
     shared.notify_parked();
