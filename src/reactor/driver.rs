@@ -257,7 +257,7 @@ impl Driver {
                 u.push(&entry, &mut self.cqes);
             }
             Backend::Epoll(e) => {
-                self.cqes.extend(e.cancel(op.addr()));
+                self.cqes.extend(e.cancel(&op));
                 self.pending.released.push(op);
             }
         }

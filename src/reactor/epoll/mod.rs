@@ -11,47 +11,82 @@
 //! Registrations are one-shot and per fd: several ops may wait on one fd
 //! (a read half and a write half), so the fd is armed for the union of
 //! their interests and re-armed after each event while any wait remains.
+//! A registration is kept after its last op left (disarmed by its event),
+//! so the next wait on the fd re-arms it with one `EPOLL_CTL_MOD` instead
+//! of an add and a delete per wait.
 //!
 //! An op keeps the fd it names open until its final completion: `net` and
 //! `fs` ops hold a `SharedFd` clone, a completion queue's op its own
-//! duplicate of the caller's descriptor (`cq/op.rs`). An fd's registration
-//! is deleted when the last op waiting on it leaves `waiting`, before that
-//! op's completion is dispatched. So while an fd is registered or an op
-//! runs its syscall, the number names the file the ops mean: it cannot be
-//! closed, nor reused by another file, under them.
+//! duplicate of the caller's descriptor (`cq/op.rs`). So while an op waits
+//! or runs its syscall, the number names the file the op means. Once the
+//! last op left, the number may be closed and reused by another file; a
+//! kept registration is then either gone (closing the file removed it) or
+//! belongs to the old file, still open through a duplicate elsewhere.
+//! Either way the new file has none under that number: `EPOLL_CTL_MOD`
+//! answers `ENOENT` and the fd is added. A kept registration is always
+//! disarmed (its one-shot event fired, or it is deleted when a cancel
+//! leaves it armed), so the old file can report nothing under the number.
+//! epoll holds no reference to a file: closing a socket still closes it.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io;
-use std::os::fd::{BorrowedFd, RawFd};
+use std::os::fd::RawFd;
 use std::time::Duration;
-
-use polling::{Event, Events, Poller};
 
 use super::op::{EpollPlan, Interest, RawOp};
 use super::uring::Cqe;
 use crate::time::clock;
 
+mod sys;
+
+use sys::EpollFd;
+
 /// Key of the driver's eventfd (fds are keyed by their number).
-const EVENTFD_KEY: usize = usize::MAX - 1;
+const EVENTFD_KEY: u64 = u64::MAX;
+
+/// The events a read waits for, and those that end a read's wait.
+const READ: u32 = (libc::EPOLLIN | libc::EPOLLRDHUP) as u32;
+const READ_READY: u32 = READ | (libc::EPOLLHUP | libc::EPOLLERR) as u32;
+/// The events a write waits for, and those that end a write's wait.
+const WRITE: u32 = libc::EPOLLOUT as u32;
+const WRITE_READY: u32 = WRITE | (libc::EPOLLHUP | libc::EPOLLERR) as u32;
 
 pub(crate) struct Epoll {
-    poller: Poller,
-    events: Events,
-    waiting: HashMap<RawFd, Waiting>,
+    epoll: EpollFd,
+    /// Per fd number this epoll has seen: the ops waiting on it and the
+    /// state of its registration.
+    fds: HashMap<RawFd, Fd>,
     /// Ops of plan `After`, by deadline (nanoseconds on the timer clock).
     timed: BinaryHeap<Reverse<Timed>>,
-    eventfd: RawFd,
     /// Completions of ops whose fd could not be watched.
     failed: Vec<Cqe>,
+    /// The fds and events of the last wait (kept to reuse its memory).
+    ready: Vec<(RawFd, u32)>,
+    /// How many registrations are armed. With none, a wait that must not
+    /// block has nothing to ask the kernel (a worker polls its driver
+    /// between tasks: no syscall then on a runtime without I/O).
+    armed: usize,
 }
 
-/// Ops waiting on one fd, in arrival order.
+/// Ops waiting on one fd, in arrival order, and its registration.
 #[derive(Default)]
-struct Waiting {
+struct Fd {
     read: Vec<RawOp>,
     write: Vec<RawOp>,
-    registered: bool,
+    /// This epoll has a registration under the number (maybe of a file
+    /// since closed: see the module docs).
+    added: bool,
+    /// The events it is armed for; 0 once its one-shot event fired.
+    armed: u32,
+}
+
+impl Fd {
+    fn interest(&self) -> u32 {
+        let read = if self.read.is_empty() { 0 } else { READ };
+        let write = if self.write.is_empty() { 0 } else { WRITE };
+        read | write
+    }
 }
 
 struct Timed {
@@ -79,7 +114,7 @@ impl Ord for Timed {
 impl std::fmt::Debug for Epoll {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Epoll")
-            .field("fds_waited_on", &self.waiting.len())
+            .field("fds", &self.fds.len())
             .field("timed_ops", &self.timed.len())
             .finish()
     }
@@ -107,17 +142,19 @@ impl Epoll {
     /// An epoll instance that also wakes for `eventfd` (the driver's
     /// unparker).
     pub(crate) fn new(eventfd: RawFd) -> io::Result<Epoll> {
-        let poller = Poller::new()?;
-        // SAFETY: the eventfd belongs to the driver's shared half, which
-        // outlives this backend (the driver holds both).
-        unsafe { poller.add(eventfd, Event::readable(EVENTFD_KEY))? };
+        let epoll = EpollFd::new()?;
+        // Edge-triggered and never read: each write to the eventfd (one per
+        // wake of a parked driver) reports one event, with no read and no
+        // re-arm per wake. The counter would saturate, and a write stop
+        // waking, after 2^64 - 2 wakes.
+        epoll.add(eventfd, (libc::EPOLLIN | libc::EPOLLET) as u32, EVENTFD_KEY)?;
         Ok(Epoll {
-            poller,
-            events: Events::new(),
-            waiting: HashMap::new(),
+            epoll,
+            fds: HashMap::new(),
             timed: BinaryHeap::new(),
-            eventfd,
             failed: Vec::new(),
+            ready: Vec::new(),
+            armed: 0,
         })
     }
 
@@ -128,10 +165,10 @@ impl Epoll {
                 if res != -libc::EAGAIN {
                     return Submitted::Done(res);
                 }
-                let waiting = self.waiting.entry(fd).or_default();
+                let entry = self.fds.entry(fd).or_default();
                 match interest {
-                    Interest::Read => waiting.read.push(op.clone()),
-                    Interest::Write => waiting.write.push(op.clone()),
+                    Interest::Read => entry.read.push(op.clone()),
+                    Interest::Write => entry.write.push(op.clone()),
                 }
                 self.rearm(fd);
                 Submitted::Waiting
@@ -149,31 +186,33 @@ impl Epoll {
         }
     }
 
-    /// Stops waiting for the op at `addr`; returns its completion (as
-    /// cancelled) if it was waiting here. An op running on the blocking
-    /// pool is not here: it completes when its syscall returns.
-    pub(crate) fn cancel(&mut self, addr: u64) -> Option<Cqe> {
-        let mut found = None;
-        let mut fd_found = None;
-        for (&fd, w) in self.waiting.iter_mut() {
-            for list in [&mut w.read, &mut w.write] {
-                if let Some(i) = list.iter().position(|op| op.addr() == addr) {
-                    found = Some(list.remove(i));
-                    fd_found = Some(fd);
-                }
+    /// Stops waiting for `op`; returns its completion (as cancelled) if
+    /// it was waiting here. An op running on the blocking pool is not here:
+    /// it completes when its syscall returns.
+    pub(crate) fn cancel(&mut self, op: &RawOp) -> Option<Cqe> {
+        let addr = op.addr();
+        let found = match op.epoll_plan() {
+            EpollPlan::Ready { fd, interest } => {
+                let entry = self.fds.get_mut(&fd)?;
+                let list = match interest {
+                    Interest::Read => &mut entry.read,
+                    Interest::Write => &mut entry.write,
+                };
+                let i = list.iter().position(|o| o.addr() == addr)?;
+                let op = list.remove(i);
+                self.rearm(fd);
+                op
             }
-            if found.is_some() {
-                break;
+            EpollPlan::After(_) => {
+                let pos = self.timed.iter().position(|t| t.0.op.addr() == addr)?;
+                let mut all = std::mem::take(&mut self.timed).into_vec();
+                let op = all.swap_remove(pos).0.op;
+                self.timed = all.into();
+                op
             }
-        }
-        if let Some(fd) = fd_found {
-            self.rearm(fd);
-        } else if let Some(pos) = self.timed.iter().position(|t| t.0.op.addr() == addr) {
-            let mut all = std::mem::take(&mut self.timed).into_vec();
-            found = Some(all.swap_remove(pos).0.op);
-            self.timed = all.into();
-        }
-        found.map(|op| cqe(&op, -libc::ECANCELED))
+            EpollPlan::Blocking => return None,
+        };
+        Some(cqe(&found, -libc::ECANCELED))
     }
 
     /// Waits for readiness (up to `timeout`; not at all unless `block`),
@@ -186,26 +225,27 @@ impl Epoll {
             let until = Duration::from_nanos(next.0.deadline.saturating_sub(clock::now()));
             timeout = Some(timeout.map_or(until, |t| t.min(until)));
         }
-        self.events.clear();
-        if let Err(e) = self.poller.wait(&mut self.events, timeout) {
-            if e.kind() != io::ErrorKind::Interrupted {
-                tracing::error!("epoll_wait failed: {e}");
+        self.ready.clear();
+        if self.armed > 0 || timeout != Some(Duration::ZERO) {
+            match self.epoll.wait(timeout) {
+                Ok(events) => self.ready.extend(
+                    events
+                        .iter()
+                        .filter(|ev| ev.u64 != EVENTFD_KEY)
+                        .map(|ev| (ev.u64 as RawFd, ev.events)),
+                ),
+                Err(e) => tracing::error!("epoll_wait failed: {e}"),
             }
         }
-        let ready: Vec<Event> = self.events.iter().collect();
-        for ev in ready {
-            if ev.key == EVENTFD_KEY {
-                self.reset_eventfd();
-                continue;
-            }
-            let fd = ev.key as RawFd;
-            if let Some(w) = self.waiting.get_mut(&fd) {
-                w.registered = false;
-                if ev.readable {
-                    retry(&mut w.read, out);
+        for i in 0..self.ready.len() {
+            let (fd, events) = self.ready[i];
+            if let Some(entry) = self.fds.get_mut(&fd) {
+                set_armed(&mut self.armed, entry, 0);
+                if events & READ_READY != 0 {
+                    retry(&mut entry.read, out);
                 }
-                if ev.writable {
-                    retry(&mut w.write, out);
+                if events & WRITE_READY != 0 {
+                    retry(&mut entry.write, out);
                 }
             }
             self.rearm(fd);
@@ -218,80 +258,78 @@ impl Epoll {
         }
     }
 
-    /// Drains the eventfd's counter and arms it again.
-    fn reset_eventfd(&mut self) {
-        let mut buf = 0u64;
-        // SAFETY: reads 8 bytes into a live u64 from our nonblocking eventfd.
-        unsafe { libc::read(self.eventfd, (&mut buf as *mut u64).cast(), 8) };
-        // SAFETY: the eventfd is open for the life of the backend.
-        let fd = unsafe { BorrowedFd::borrow_raw(self.eventfd) };
-        if let Err(e) = self.poller.modify(fd, Event::readable(EVENTFD_KEY)) {
-            tracing::error!("cannot re-arm the driver's eventfd in epoll: {e}");
-        }
-    }
-
-    /// Arms `fd` for the interests of the ops still waiting on it, or
-    /// forgets it when none are.
+    /// Arms `fd` for the interests of the ops still waiting on it. With
+    /// none left, a registration still armed (its ops were cancelled) is
+    /// deleted, while the number still names their file.
     fn rearm(&mut self, fd: RawFd) {
-        let Some(w) = self.waiting.get_mut(&fd) else {
+        let Some(entry) = self.fds.get_mut(&fd) else {
             return;
         };
-        if w.read.is_empty() && w.write.is_empty() {
-            if w.registered {
-                // SAFETY: `fd` is open: the last op that waited on it has
-                // just left `waiting` and its completion is not dispatched
-                // yet, so it still holds the fd (module docs).
-                let _ = self.poller.delete(unsafe { BorrowedFd::borrow_raw(fd) });
-            }
-            self.waiting.remove(&fd);
+        let want = entry.interest();
+        if want == entry.armed {
             return;
         }
-        if fd < 0 {
-            let w = self.waiting.remove(&fd).unwrap_or_default();
-            for op in w.read.into_iter().chain(w.write) {
-                self.failed.push(cqe(&op, -libc::EBADF));
-            }
+        if want == 0 {
+            // Only a cancel leaves an armed registration without ops: the
+            // cancelled op still holds the fd (module docs).
+            let _ = self.epoll.delete(fd);
+            entry.added = false;
+            set_armed(&mut self.armed, entry, 0);
             return;
         }
-        let interest = Event::new(fd as usize, !w.read.is_empty(), !w.write.is_empty());
-        // SAFETY: the ops waiting on `fd` hold it open until their
-        // completions (a `SharedFd`, or a completion queue's duplicate),
-        // and none has completed yet: they are still in `waiting`.
-        let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
-        let result = if w.registered {
-            self.poller.modify(borrowed, interest)
+        let events = want | libc::EPOLLONESHOT as u32;
+        let key = fd as u64;
+        let result = if entry.added {
+            match self.epoll.modify(fd, events, key) {
+                // The number now names a file this epoll never saw.
+                Err(e) if e.raw_os_error() == Some(libc::ENOENT) => self.epoll.add(fd, events, key),
+                r => r,
+            }
         } else {
-            // SAFETY: `Poller::add` wants the fd open until it is deleted
-            // from the poller: it is, as above, and the registration is
-            // deleted (above, or in the error path below) before the last
-            // op waiting on `fd` completes and may close it.
-            match unsafe { self.poller.add(fd, interest) } {
-                // Registered before, then disarmed by a one-shot event.
+            match self.epoll.add(fd, events, key) {
+                // The kernel kept a registration under this number that
+                // `fds` forgot (its entry was removed on an error below).
                 Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
-                    self.poller.modify(borrowed, interest)
+                    self.epoll.modify(fd, events, key)
                 }
                 r => r,
             }
         };
         match result {
-            Ok(()) => w.registered = true,
+            Ok(()) => {
+                entry.added = true;
+                set_armed(&mut self.armed, entry, want);
+            }
             Err(e) => {
-                // Not pollable (EPERM: a regular file) or gone: fail the
-                // waiters with the error rather than leave them hanging.
+                // Not pollable (EPERM: a regular file), or not open (EBADF,
+                // also for a negative number): fail the waiters with the
+                // error rather than leave them hanging.
                 let errno = e.raw_os_error().unwrap_or(libc::EIO);
                 tracing::debug!("epoll cannot watch fd {fd}: {e}");
-                if w.registered {
-                    // A registration whose re-arm failed must not outlive
-                    // the ops: their fd may close once they complete.
-                    let _ = self.poller.delete(borrowed);
+                let mut entry = self.fds.remove(&fd).unwrap_or_default();
+                set_armed(&mut self.armed, &mut entry, 0);
+                if entry.added {
+                    // The number still names the waiters' file: they have
+                    // not completed yet.
+                    let _ = self.epoll.delete(fd);
                 }
-                let w = self.waiting.remove(&fd).unwrap_or_default();
-                for op in w.read.into_iter().chain(w.write) {
+                for op in entry.read.into_iter().chain(entry.write) {
                     self.failed.push(cqe(&op, -errno));
                 }
             }
         }
     }
+}
+
+/// Sets `entry`'s armed events, keeping `count` (the number of armed
+/// registrations) right.
+fn set_armed(count: &mut usize, entry: &mut Fd, events: u32) {
+    match (entry.armed != 0, events != 0) {
+        (false, true) => *count += 1,
+        (true, false) => *count -= 1,
+        _ => {}
+    }
+    entry.armed = events;
 }
 
 /// Retries the ops waiting in `list`, in order, until one would block.
