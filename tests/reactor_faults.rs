@@ -2,7 +2,9 @@
 //! failing with EINTR or EBUSY (must be retried, never a panic or a lost
 //! op) and `io_uring_setup` refused: the runtime falls back to epoll, and
 //! with `ZIO_BACKEND=uring` forcing io_uring, `build` fails with an error
-//! naming the cause.
+//! naming the cause. On epoll, `epoll_pwait2` interrupted (EINTR) or
+//! missing (ENOSYS, kernels before 5.11: the driver waits with
+//! `epoll_wait`, its timeout rounded up so that no timer fires early).
 //!
 //! Each case re-runs this test binary under `strace -e inject=...`, with
 //! `ZIO_FAULT_CHILD` naming the scenario the child runs. strace comes from
@@ -58,6 +60,18 @@ fn io_uring_enter_ebusy_is_retried() {
 }
 
 #[test]
+fn epoll_pwait2_eintr_is_retried() {
+    let inject = "inject=epoll_pwait2:error=EINTR:when=2+3";
+    run_child("work_epoll", inject, Some("epoll"));
+}
+
+#[test]
+fn epoll_pwait2_missing_falls_back_to_epoll_wait() {
+    let inject = "inject=epoll_pwait2:error=ENOSYS";
+    run_child("work_epoll", inject, Some("epoll"));
+}
+
+#[test]
 fn io_uring_refused_falls_back_to_epoll() {
     for errno in ["EPERM", "ENOSYS", "ENOMEM"] {
         let inject = format!("inject=io_uring_setup:error={errno}");
@@ -100,8 +114,9 @@ fn child_entry() {
     println!("child scenario passed");
 }
 
-/// Tasks, timers and cross-thread wakes on both flavors, on the expected
-/// backend (with faults injected into io_uring's syscalls meanwhile).
+/// Tasks, timers, cross-thread wakes and TCP round trips on both flavors,
+/// on the expected backend (with faults injected into its syscalls
+/// meanwhile).
 fn work(expected: zio::runtime::IoBackend) {
     for multi in [true, false] {
         let rt = if multi {
@@ -128,10 +143,39 @@ fn work(expected: zio::runtime::IoBackend) {
             for h in handles {
                 total += h.await.unwrap();
             }
+            echo_round_trips().await;
             total
         });
         assert_eq!(total, (0..200).sum::<u64>());
     }
+}
+
+/// A loopback pair where the server echoes 100 messages, each read after
+/// it waited for data.
+async fn echo_round_trips() {
+    let listener = zio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = zio::net::TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    let echo = zio::spawn(async move {
+        loop {
+            let (n, buf) = server.read(Vec::with_capacity(64)).await;
+            match n.unwrap() {
+                0 => break,
+                n => server.write_all(buf[..n].to_vec()).await.0.unwrap(),
+            }
+        }
+    });
+    for i in 0..100u32 {
+        let msg = i.to_le_bytes().to_vec();
+        client.write_all(msg.clone()).await.0.unwrap();
+        let (r, back) = client.read_exact(Vec::with_capacity(4)).await;
+        r.unwrap();
+        assert_eq!(back, msg);
+    }
+    drop(client);
+    echo.await.unwrap();
 }
 
 fn setup_fails_with(cause: &str) {
