@@ -45,6 +45,11 @@ pub(crate) enum EpollPlan {
     /// Call [`OpCode::syscall`] now; if it fails with `EAGAIN`, wait until
     /// `fd` is ready for `interest` and call it again.
     Ready { fd: RawFd, interest: Interest },
+    /// The op is the readiness wait itself (a poll): wait until `fd` is
+    /// ready for `interest`, with no syscall before or after; the result is
+    /// the ready mask epoll reports (its bits are poll's). Its caller has
+    /// just seen `EAGAIN`, and registering checks readiness anyway.
+    Poll { fd: RawFd, interest: Interest },
     /// The syscall may block and has no readiness (regular files, fsync,
     /// open, statx, ...): run [`OpCode::syscall`] on the blocking pool.
     Blocking,

@@ -2,7 +2,8 @@
 //!
 //! An op says how (`OpCode::epoll_plan`): a socket op tries its
 //! nonblocking syscall at once and, on `EAGAIN`, waits in epoll for its fd
-//! to become ready, then tries again; a file op (no readiness) runs its
+//! to become ready, then tries again; a poll op just waits, and the ready
+//! mask is its result (no syscall of its own); a file op (no readiness) runs its
 //! syscall on the blocking pool and reports back through the driver's
 //! inbox; a timeout op completes from a small heap. Completions come out as
 //! the same `(user_data, res, flags)` triples as io_uring's CQEs, so the
@@ -72,8 +73,8 @@ pub(crate) struct Epoll {
 /// Ops waiting on one fd, in arrival order, and its registration.
 #[derive(Default)]
 struct Fd {
-    read: Vec<RawOp>,
-    write: Vec<RawOp>,
+    read: Vec<Waiter>,
+    write: Vec<Waiter>,
     /// This epoll has a registration under the number (maybe of a file
     /// since closed: see the module docs).
     added: bool,
@@ -81,7 +82,21 @@ struct Fd {
     armed: u32,
 }
 
+/// An op waiting for readiness.
+struct Waiter {
+    op: RawOp,
+    /// A poll op (plan `Poll`): the ready mask is its result.
+    poll: bool,
+}
+
 impl Fd {
+    fn list(&mut self, interest: Interest) -> &mut Vec<Waiter> {
+        match interest {
+            Interest::Read => &mut self.read,
+            Interest::Write => &mut self.write,
+        }
+    }
+
     fn interest(&self) -> u32 {
         let read = if self.read.is_empty() { 0 } else { READ };
         let write = if self.write.is_empty() { 0 } else { WRITE };
@@ -165,14 +180,9 @@ impl Epoll {
                 if res != -libc::EAGAIN {
                     return Submitted::Done(res);
                 }
-                let entry = self.fds.entry(fd).or_default();
-                match interest {
-                    Interest::Read => entry.read.push(op.clone()),
-                    Interest::Write => entry.write.push(op.clone()),
-                }
-                self.rearm(fd);
-                Submitted::Waiting
+                self.wait_for(fd, interest, op, false)
             }
+            EpollPlan::Poll { fd, interest } => self.wait_for(fd, interest, op, true),
             EpollPlan::Blocking => Submitted::Blocking,
             EpollPlan::After(d) if d.is_zero() => Submitted::Done(op.syscall()),
             EpollPlan::After(d) => {
@@ -186,22 +196,28 @@ impl Epoll {
         }
     }
 
+    fn wait_for(&mut self, fd: RawFd, interest: Interest, op: &RawOp, poll: bool) -> Submitted {
+        let waiter = Waiter {
+            op: op.clone(),
+            poll,
+        };
+        self.fds.entry(fd).or_default().list(interest).push(waiter);
+        self.rearm(fd);
+        Submitted::Waiting
+    }
+
     /// Stops waiting for `op`; returns its completion (as cancelled) if
     /// it was waiting here. An op running on the blocking pool is not here:
     /// it completes when its syscall returns.
     pub(crate) fn cancel(&mut self, op: &RawOp) -> Option<Cqe> {
         let addr = op.addr();
         let found = match op.epoll_plan() {
-            EpollPlan::Ready { fd, interest } => {
-                let entry = self.fds.get_mut(&fd)?;
-                let list = match interest {
-                    Interest::Read => &mut entry.read,
-                    Interest::Write => &mut entry.write,
-                };
-                let i = list.iter().position(|o| o.addr() == addr)?;
-                let op = list.remove(i);
+            EpollPlan::Ready { fd, interest } | EpollPlan::Poll { fd, interest } => {
+                let list = self.fds.get_mut(&fd)?.list(interest);
+                let i = list.iter().position(|w| w.op.addr() == addr)?;
+                let waiter = list.remove(i);
                 self.rearm(fd);
-                op
+                waiter.op
             }
             EpollPlan::After(_) => {
                 let pos = self.timed.iter().position(|t| t.0.op.addr() == addr)?;
@@ -241,11 +257,14 @@ impl Epoll {
             let (fd, events) = self.ready[i];
             if let Some(entry) = self.fds.get_mut(&fd) {
                 set_armed(&mut self.armed, entry, 0);
-                if events & READ_READY != 0 {
-                    retry(&mut entry.read, out);
-                }
-                if events & WRITE_READY != 0 {
-                    retry(&mut entry.write, out);
+                let lists = [
+                    (&mut entry.read, READ_READY, libc::EPOLLIN as u32),
+                    (&mut entry.write, WRITE_READY, libc::EPOLLOUT as u32),
+                ];
+                for (list, ready, bit) in lists {
+                    if events & ready != 0 {
+                        retry(list, poll_mask(events, bit), out);
+                    }
                 }
             }
             self.rearm(fd);
@@ -313,8 +332,8 @@ impl Epoll {
                     // not completed yet.
                     let _ = self.epoll.delete(fd);
                 }
-                for op in entry.read.into_iter().chain(entry.write) {
-                    self.failed.push(cqe(&op, -errno));
+                for waiter in entry.read.into_iter().chain(entry.write) {
+                    self.failed.push(cqe(&waiter.op, -errno));
                 }
             }
         }
@@ -332,15 +351,32 @@ fn set_armed(count: &mut usize, entry: &mut Fd, events: u32) {
     entry.armed = events;
 }
 
-/// Retries the ops waiting in `list`, in order, until one would block.
-fn retry(list: &mut Vec<RawOp>, out: &mut Vec<Cqe>) {
+/// What a poll op waiting for `bit` (`EPOLLIN` or `EPOLLOUT`, the same
+/// bits as poll's) reports for `events`: as io_uring's poll, that bit and
+/// `POLLERR`/`POLLHUP`, and never nothing (a peer's shutdown, `EPOLLRDHUP`,
+/// reads as readable).
+fn poll_mask(events: u32, bit: u32) -> u32 {
+    match events & (bit | (libc::EPOLLERR | libc::EPOLLHUP) as u32) {
+        0 => bit,
+        mask => mask,
+    }
+}
+
+/// Completes the ops waiting in `list`, in order, now that their fd
+/// reported `mask`: a poll op with the mask, another op with its syscall,
+/// until one would block.
+fn retry(list: &mut Vec<Waiter>, mask: u32, out: &mut Vec<Cqe>) {
     let mut done = 0;
-    for op in list.iter() {
-        let res = op.syscall();
+    for waiter in list.iter() {
+        let res = if waiter.poll {
+            mask as i32
+        } else {
+            waiter.op.syscall()
+        };
         if res == -libc::EAGAIN {
             break;
         }
-        out.push(cqe(op, res));
+        out.push(cqe(&waiter.op, res));
         done += 1;
     }
     list.drain(..done);

@@ -40,7 +40,7 @@ impl<F: AsRawFd + Send + 'static> OpCode for PollAdd<F> {
     }
 
     fn epoll_plan(&self) -> EpollPlan {
-        EpollPlan::Ready {
+        EpollPlan::Poll {
             fd: self.fd.as_raw_fd(),
             interest: self.interest,
         }
