@@ -344,6 +344,16 @@ pub(crate) struct Rx<T> {
 // The taken values are never pinned: `Rx` moves them out by value only.
 impl<T> Unpin for Rx<T> {}
 
+/// Bytes of spare room the receiver's emptied buffer may keep; a larger
+/// one is freed (see [`Rx::fill`]). Steady traffic in batches smaller than
+/// this allocates nothing; after a larger batch the queue's buffer grows
+/// again from empty (amortized, each value is moved about once more).
+const RETAINED_BYTES: usize = 64 * 1024;
+
+fn retained_capacity<T>() -> usize {
+    (RETAINED_BYTES / std::mem::size_of::<T>().max(1)).max(16)
+}
+
 /// Values taken from the queue, oldest first; each still holds its slot.
 /// Only `&mut` reaches the values, so a shared `&Taken` exposes nothing but
 /// their count: the receiver stays `Sync` for any `T: Send`, as in tokio.
@@ -392,8 +402,14 @@ impl<T> Rx<T> {
         if self.taken.len() >= want {
             return Ok(());
         }
-        let mut st = self.chan.lock();
         let taken = self.taken.get_mut();
+        if taken.is_empty() && taken.capacity() > retained_capacity::<T>() {
+            // A burst left a large buffer here: give its memory back, or
+            // the channel would keep about twice its peak (this buffer and
+            // the queue's, which swap) for the rest of its life.
+            *taken = VecDeque::new();
+        }
+        let mut st = self.chan.lock();
         if !taken.is_empty() {
             let n = st.queue.len().min(want - taken.len());
             taken.extend(st.queue.drain(..n));
