@@ -88,19 +88,31 @@ impl EpollChild {
     }
 }
 
-/// A sample as the child sends it.
+/// A sample as the child sends it (`-` for no tail latency).
 fn format_sample(s: &Sample) -> String {
-    format!("{}\t{}\t{}", s.wall.as_nanos(), s.cpu.as_nanos(), s.ops)
+    let tail = s.tail.map_or("-".to_string(), |t| t.as_nanos().to_string());
+    format!(
+        "{}\t{}\t{}\t{tail}",
+        s.wall.as_nanos(),
+        s.cpu.as_nanos(),
+        s.ops
+    )
 }
 
 /// Parses a [`format_sample`] line.
 fn parse_sample(line: &str) -> Option<Sample> {
-    let mut f = line.split('\t').map(str::parse::<u64>);
-    let (wall, cpu, ops) = (f.next()?.ok()?, f.next()?.ok()?, f.next()?.ok()?);
+    let mut f = line.split('\t');
+    let mut number = || f.next()?.parse::<u64>().ok();
+    let (wall, cpu, ops) = (number()?, number()?, number()?);
+    let tail = match f.next()? {
+        "-" => None,
+        t => Some(Duration::from_nanos(t.parse().ok()?)),
+    };
     Some(Sample {
         wall: Duration::from_nanos(wall),
         cpu: Duration::from_nanos(cpu),
         ops,
+        tail,
     })
 }
 
@@ -146,6 +158,24 @@ impl Commands {
                 }
                 _ => panic!("epoll child: bad command {line:?}"),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_cross_the_pipe_unchanged() {
+        for tail in [None, Some(Duration::from_micros(1250))] {
+            let s = Sample {
+                wall: Duration::from_millis(3),
+                cpu: Duration::from_micros(2900),
+                ops: 12_345,
+                tail,
+            };
+            assert_eq!(parse_sample(&format_sample(&s)), Some(s));
         }
     }
 }

@@ -42,6 +42,7 @@ fn client(port: u16, chunk: usize, secs: u32) -> Option<Sample> {
         wall: Duration::from_secs_f64(seconds),
         cpu: Duration::ZERO,
         ops: bytes as u64 / chunk as u64,
+        tail: None,
     })
 }
 

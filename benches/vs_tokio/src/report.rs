@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::process::Command;
 
 use crate::harness::{Config, Engine};
-use crate::row::{median_per_op, Row};
+use crate::row::{median_per_op, median_tail, Row};
 use crate::rt::Flavor;
 use crate::span::Sample;
 use crate::stats::{fmt_secs, Stats};
@@ -152,6 +152,34 @@ fn detail_table(rows: &[Row]) -> String {
     s
 }
 
+/// The rows whose load generator reports tail latency: each column's p99
+/// request latency (median over the rounds), zio's in the flavor the main
+/// table quotes.
+fn tail_table(rows: &[Row]) -> String {
+    let mut s = String::from(
+        "| workload | tokio-ct | tokio-mt | zio-uring | zio-epoll |\n|---|---:|---:|---:|---:|\n",
+    );
+    for r in rows.iter().filter(|r| r.has_tail()) {
+        let cell =
+            |xs: Option<&[Sample]>| xs.and_then(median_tail).map_or("—".to_string(), fmt_secs);
+        let zio = |engine: Engine| {
+            r.best(engine).map_or("—".to_string(), |(f, xs)| {
+                format!("{} ({})", cell(Some(xs)), f.tag())
+            })
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} |",
+            r.workload,
+            cell(r.column(Engine::Tokio, Flavor::CurrentThread)),
+            cell(r.column(Engine::Tokio, Flavor::MultiThread)),
+            zio(Engine::ZioUring),
+            zio(Engine::ZioEpoll),
+        );
+    }
+    s
+}
+
 /// Each baseline against the rows it applies to: time per operation, and
 /// each engine's speed as a share of the baseline's.
 fn baseline_table(rows: &[Row], baselines: &[Baseline]) -> String {
@@ -242,6 +270,10 @@ pub fn render(cfg: &Config, rows: &[Row], extra: &Extra<'_>) -> String {
     if !extra.baselines.is_empty() {
         s += "\n## baselines and physical limits (share = baseline's time / engine's time)\n\n";
         s += &baseline_table(rows, extra.baselines);
+    }
+    if rows.iter().any(Row::has_tail) {
+        s += "\n## tail latency (p99 per request, median over the rounds)\n\n";
+        s += &tail_table(rows);
     }
     s += "\n## targets\n\n";
     s += extra.targets;

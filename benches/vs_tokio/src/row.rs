@@ -26,6 +26,16 @@ pub fn median_per_op(xs: &[Sample]) -> f64 {
     Stats::of(xs.iter().map(Sample::secs_per_op)).median
 }
 
+/// Median over the rounds of `xs` of the p99 latency, in seconds; `None`
+/// if the rounds measured none.
+pub fn median_tail(xs: &[Sample]) -> Option<f64> {
+    let tails: Vec<f64> = xs
+        .iter()
+        .filter_map(|s| Some(s.tail?.as_secs_f64()))
+        .collect();
+    (!tails.is_empty()).then(|| Stats::of(tails).median)
+}
+
 impl Row {
     /// The row of contenders `cs`, whose rounds are `samples`.
     pub fn new(
@@ -72,6 +82,11 @@ impl Row {
                 .zip(zio)
                 .map(|(t, z)| t.secs_per_op() / z.secs_per_op()),
         ))
+    }
+
+    /// Whether any column's rounds measured tail latency.
+    pub fn has_tail(&self) -> bool {
+        self.cols.iter().any(|(_, xs)| median_tail(xs).is_some())
     }
 
     /// The extra contenders (other crates).

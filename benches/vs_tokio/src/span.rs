@@ -19,6 +19,9 @@ pub struct Sample {
     pub cpu: Duration,
     /// Operations done in it (tasks, messages, requests…).
     pub ops: u64,
+    /// The 99th percentile latency of one operation, where the workload
+    /// measures it (the HTTP rows: `wrk --latency`).
+    pub tail: Option<Duration>,
 }
 
 impl Sample {
@@ -67,6 +70,7 @@ impl Mark {
 #[derive(Debug, Clone)]
 pub struct Span {
     marks: Arc<Mutex<(Mark, Option<Mark>)>>,
+    tail: Arc<Mutex<Option<Duration>>>,
 }
 
 impl Span {
@@ -74,6 +78,7 @@ impl Span {
     pub fn new() -> Span {
         Span {
             marks: Arc::new(Mutex::new((Mark::now(), None))),
+            tail: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -90,6 +95,12 @@ impl Span {
         }
     }
 
+    /// Records the 99th percentile latency of one operation (see
+    /// [`Sample::tail`]).
+    pub fn set_tail(&self, p99: Option<Duration>) {
+        *self.tail.lock().expect("span lock") = p99;
+    }
+
     /// The sample of a stopped span that did `ops` operations.
     ///
     /// # Panics
@@ -102,6 +113,7 @@ impl Span {
             wall: end.wall - start.wall,
             cpu: end.cpu.saturating_sub(start.cpu),
             ops,
+            tail: *self.tail.lock().expect("span lock"),
         }
     }
 }

@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use crate::batch;
 use crate::harness::Engine;
 use crate::report::Baseline;
-use crate::row::{median_per_op, Row};
+use crate::row::{median_per_op, median_tail, Row};
+use crate::stats::fmt_secs;
 
 /// One target line.
 fn line(s: &mut String, target: &str, ok: bool, detail: &str) {
@@ -88,6 +89,23 @@ fn within_extra(s: &mut String, rows: &[Row], row: &str, extra: &str, target: &s
     }
 }
 
+/// On each row starting with `row`, zio-uring's p99 latency (in its
+/// better flavor) must be no worse than tokio's (in tokio's better one).
+fn tail_no_worse(s: &mut String, rows: &[Row], row: &str, target: &str) {
+    for r in rows.iter().filter(|r| r.workload.starts_with(row)) {
+        let tail = |engine| median_tail(r.best(engine)?.1);
+        if let (Some(zio), Some(tokio)) = (tail(Engine::ZioUring), tail(Engine::Tokio)) {
+            let detail = format!(
+                "{}: p99 {} against tokio's {}",
+                r.workload,
+                fmt_secs(zio),
+                fmt_secs(tokio)
+            );
+            line(s, target, zio <= tokio, &detail);
+        }
+    }
+}
+
 /// The targets section.
 pub fn section(rows: &[Row], baselines: &[Baseline], quick: bool) -> String {
     let mut s = String::new();
@@ -114,6 +132,12 @@ pub fn section(rows: &[Row], baselines: &[Baseline], quick: bool) -> String {
         "zio-uring ≥ 1.2× on hyper HTTP/1.1",
         1.2,
         |r| r.workload.starts_with("http1"),
+    );
+    tail_no_worse(
+        &mut s,
+        rows,
+        "http1",
+        "zio-uring's p99 latency no worse than tokio's on hyper HTTP/1.1",
     );
     speedup_at_least(
         &mut s,

@@ -9,6 +9,7 @@
 
 use std::net::SocketAddr;
 use std::process::Command;
+use std::time::Duration;
 
 /// Which load generator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,9 @@ pub struct Outcome {
     pub ok: u64,
     /// Requests that failed (errors, non-2xx, timeouts).
     pub failed: u64,
+    /// The 99th percentile request latency, where the tool reports it
+    /// (wrk with `--latency`; h2load reports no percentiles).
+    pub p99: Option<Duration>,
 }
 
 /// The first number in `s` after `key`.
@@ -62,8 +66,23 @@ fn number_after(s: &str, key: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-/// Parses wrk's summary: `N requests in …`, and the error lines it prints
-/// only when there were errors.
+/// A duration as wrk prints it: `812.00us`, `1.23ms`, `2.00s`.
+fn parse_wrk_duration(s: &str) -> Option<Duration> {
+    let split = s.find(|c: char| c.is_ascii_alphabetic())?;
+    let (value, unit) = (s[..split].parse::<f64>().ok()?, &s[split..]);
+    let nanos_per_unit = match unit {
+        "us" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        "m" => 60e9,
+        _ => return None,
+    };
+    Some(Duration::from_nanos((value * nanos_per_unit).round() as u64))
+}
+
+/// Parses wrk's summary: `N requests in …`, the error lines it prints
+/// only when there were errors, and the `99%` line of `--latency`'s
+/// distribution.
 fn parse_wrk(out: &str) -> Option<Outcome> {
     let line = out.lines().find(|l| l.contains(" requests in "))?;
     let total = number_after(line, "")?;
@@ -72,9 +91,16 @@ fn parse_wrk(out: &str) -> Option<Outcome> {
         .iter()
         .filter_map(|k| number_after(out.lines().find(|l| l.contains("Socket errors:"))?, k))
         .sum();
+    let p99 = out.lines().find_map(|l| {
+        let mut words = l.split_whitespace();
+        (words.next()? == "99%")
+            .then(|| parse_wrk_duration(words.next()?))
+            .flatten()
+    });
     Some(Outcome {
         ok: total - non_2xx,
         failed: non_2xx + socket,
+        p99,
     })
 }
 
@@ -90,6 +116,7 @@ fn parse_h2load(out: &str) -> Option<Outcome> {
     Some(Outcome {
         ok: field("succeeded")?,
         failed: field("failed")? + field("errored")? + field("timeout")?,
+        p99: None,
     })
 }
 
@@ -111,7 +138,7 @@ impl Load {
     fn command(&self, addr: SocketAddr) -> Command {
         let (url, secs, conns) = (format!("http://{addr}/"), self.secs, self.conns);
         let line = match self.tool {
-            Tool::Wrk => format!("wrk -t1 -c {conns} -d {secs}s {url}"),
+            Tool::Wrk => format!("wrk -t1 -c {conns} -d {secs}s --latency {url}"),
             Tool::H2load => format!("h2load -t1 -c {conns} -m {} -D {secs} {url}", self.streams),
         };
         let mut args: Vec<String> = line.split(' ').map(String::from).collect();
@@ -156,15 +183,22 @@ mod tests {
     #[test]
     fn wrk_summary() {
         let out = "Running 1s test @ http://127.0.0.1:1/\n  1 threads and 8 connections\n  \
+                   Latency Distribution\n     50%  502.00us\n     90%  812.00us\n     99%    1.25ms\n  \
                    52981 requests in 1.00s, 4.45MB read\n  Socket errors: connect 0, read 2, write 0, timeout 1\n\
                    Non-2xx or 3xx responses: 5\nRequests/sec:  52894.63\n";
         assert_eq!(
             parse_wrk(out),
             Some(Outcome {
                 ok: 52976,
-                failed: 8
+                failed: 8,
+                p99: Some(Duration::from_micros(1250)),
             })
         );
+        assert_eq!(
+            parse_wrk_duration("812.00us"),
+            Some(Duration::from_micros(812))
+        );
+        assert_eq!(parse_wrk_duration("2.00s"), Some(Duration::from_secs(2)));
     }
 
     #[test]
@@ -175,7 +209,8 @@ mod tests {
             parse_h2load(out),
             Some(Outcome {
                 ok: 89990,
-                failed: 13
+                failed: 13,
+                p99: None,
             })
         );
     }

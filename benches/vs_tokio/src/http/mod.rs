@@ -174,6 +174,7 @@ impl Workload for Hello {
             span.start();
             let outcome = R::spawn_blocking(move || load.run(addr)).await;
             span.stop();
+            span.set_tail(outcome.p99);
             stop.store(true, Ordering::Release);
             wake::<R>(addr).await;
             let answered = server.await;
