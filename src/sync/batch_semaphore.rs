@@ -429,6 +429,7 @@ impl Drop for Acquire<'_> {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::RawSemaphore;
+    use crate::loom::cell::UnsafeCell;
     use crate::loom::sync::Arc;
     use crate::loom::thread;
     use loom::future::block_on;
@@ -436,20 +437,27 @@ mod loom_tests {
     use std::pin::pin;
     use std::task::{Context, Poll};
 
-    /// Two contenders for one permit: both get it in turn, nothing is lost.
+    /// Two contenders for one permit that guards a cell: both get it in
+    /// turn, nothing is lost, and a release publishes the holder's write to
+    /// the next holder (loom's `UnsafeCell` flags a release too weak to).
     #[test]
     fn acquire_release_no_lost_wakeup() {
         loom::model(|| {
             let sem = Arc::new(RawSemaphore::new(1));
-            let s2 = sem.clone();
-            let t = thread::spawn(move || {
-                block_on(s2.acquire(1)).unwrap();
-                s2.release(1);
-            });
-            block_on(sem.acquire(1)).unwrap();
-            sem.release(1);
+            let cell = Arc::new(UnsafeCell::new(0u32));
+            let critical = |sem: &RawSemaphore, cell: &UnsafeCell<u32>| {
+                block_on(sem.acquire(1)).unwrap();
+                // SAFETY: the one permit makes this the only access.
+                cell.with_mut(|v| unsafe { *v += 1 });
+                sem.release(1);
+            };
+            let (s2, c2) = (sem.clone(), cell.clone());
+            let t = thread::spawn(move || critical(&s2, &c2));
+            critical(&sem, &cell);
             t.join().unwrap();
             assert_eq!(sem.available_permits(), 1);
+            // SAFETY: both holders are done.
+            assert_eq!(cell.with(|v| unsafe { *v }), 2);
         });
     }
 

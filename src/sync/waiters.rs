@@ -301,8 +301,9 @@ mod loom_tests {
     use std::ptr::NonNull;
 
     /// Two threads link and unlink their own nodes while the main thread
-    /// links one and pops from the front: every link stays consistent, and
-    /// nodes are only touched under the lock (loom's `UnsafeCell` checks).
+    /// links one, pops from the front and removes its own (popped or not):
+    /// every link stays consistent, and nodes are only touched under the
+    /// lock (loom's `UnsafeCell` checks).
     #[test]
     fn concurrent_push_remove_pop() {
         loom::model(|| {
@@ -335,7 +336,16 @@ mod loom_tests {
                 // SAFETY: as in the threads.
                 unsafe { l.push_back(ptr) };
                 l.check();
-                l.pop_front();
+                let popped_ours = l.pop_front().map(|n| n.value) == Some(0);
+                l.check();
+                // Removing our node, popped or not, while the threads' nodes
+                // may still be linked: a popped node must be left alone.
+                // SAFETY: our node, lock held.
+                let removed = unsafe { l.remove(ptr) };
+                assert_eq!(
+                    removed, !popped_ours,
+                    "remove reports whether it was queued"
+                );
                 l.check();
             }
             t1.join().unwrap();
