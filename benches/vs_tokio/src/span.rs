@@ -20,7 +20,7 @@ pub struct Sample {
     /// Operations done in it (tasks, messages, requests…).
     pub ops: u64,
     /// The 99th percentile latency of one operation, where the workload
-    /// measures it (the HTTP rows: `wrk --latency`).
+    /// measures it (the HTTP rows, from the load generator).
     pub tail: Option<Duration>,
 }
 

@@ -8,6 +8,7 @@
 //! load generator to CPUs of its own, away from the server's.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -50,8 +51,8 @@ pub struct Outcome {
     pub ok: u64,
     /// Requests that failed (errors, non-2xx, timeouts).
     pub failed: u64,
-    /// The 99th percentile request latency, where the tool reports it
-    /// (wrk with `--latency`; h2load reports no percentiles).
+    /// The 99th percentile request latency: wrk's `--latency`
+    /// distribution, or computed from h2load's per-request `--log-file`.
     pub p99: Option<Duration>,
 }
 
@@ -104,6 +105,21 @@ fn parse_wrk(out: &str) -> Option<Outcome> {
     })
 }
 
+/// The 99th percentile of the third column of h2load's `--log-file`
+/// (microseconds from a request's start to the end of its response).
+fn p99_of_h2load_log(log: &str) -> Option<Duration> {
+    let mut micros: Vec<u64> = log
+        .lines()
+        .filter_map(|l| l.split('\t').nth(2)?.trim().parse().ok())
+        .collect();
+    if micros.is_empty() {
+        return None;
+    }
+    micros.sort_unstable();
+    let rank = (micros.len() * 99).div_ceil(100) - 1;
+    Some(Duration::from_micros(micros[rank]))
+}
+
 /// Parses h2load's `requests: N total, N started, N done, N succeeded, N
 /// failed, N errored, N timeout` line.
 fn parse_h2load(out: &str) -> Option<Outcome> {
@@ -134,12 +150,16 @@ impl Load {
     }
 
     /// The command line against `addr`, pinned if `VS_TOKIO_LOADGEN_CPUS`
-    /// is set.
-    fn command(&self, addr: SocketAddr) -> Command {
+    /// is set; h2load writes its per-request log to `log`.
+    fn command(&self, addr: SocketAddr, log: &Path) -> Command {
         let (url, secs, conns) = (format!("http://{addr}/"), self.secs, self.conns);
         let line = match self.tool {
             Tool::Wrk => format!("wrk -t1 -c {conns} -d {secs}s --latency {url}"),
-            Tool::H2load => format!("h2load -t1 -c {conns} -m {} -D {secs} {url}", self.streams),
+            Tool::H2load => format!(
+                "h2load -t1 -c {conns} -m {} -D {secs} --log-file={} {url}",
+                self.streams,
+                log.display()
+            ),
         };
         let mut args: Vec<String> = line.split(' ').map(String::from).collect();
         if let Ok(cpus) = std::env::var("VS_TOKIO_LOADGEN_CPUS") {
@@ -156,14 +176,25 @@ impl Load {
     ///
     /// If the generator cannot run or its output cannot be parsed.
     pub fn run(&self, addr: SocketAddr) -> Outcome {
+        let log = std::env::temp_dir().join(format!(
+            "vs_tokio-h2load-{}-{}.log",
+            std::process::id(),
+            addr.port()
+        ));
         let out = self
-            .command(addr)
+            .command(addr, &log)
             .output()
             .unwrap_or_else(|e| panic!("run {}: {e}", self.tool.exe()));
         let text = String::from_utf8_lossy(&out.stdout);
         let parsed = match self.tool {
             Tool::Wrk => parse_wrk(&text),
-            Tool::H2load => parse_h2load(&text),
+            Tool::H2load => {
+                let p99 = std::fs::read_to_string(&log)
+                    .ok()
+                    .and_then(|l| p99_of_h2load_log(&l));
+                let _ = std::fs::remove_file(&log);
+                parse_h2load(&text).map(|o| Outcome { p99, ..o })
+            }
         };
         parsed.unwrap_or_else(|| {
             panic!(
@@ -199,6 +230,15 @@ mod tests {
             Some(Duration::from_micros(812))
         );
         assert_eq!(parse_wrk_duration("2.00s"), Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn h2load_log_percentile() {
+        let log: String = (1..=200)
+            .map(|i| format!("1733300000000000\t200\t{i}\n"))
+            .collect();
+        assert_eq!(p99_of_h2load_log(&log), Some(Duration::from_micros(198)));
+        assert_eq!(p99_of_h2load_log(""), None);
     }
 
     #[test]
