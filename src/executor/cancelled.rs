@@ -52,6 +52,9 @@ impl Cancelled {
     /// Drops every runnable kept so far and those their drops schedule,
     /// and from now on has each later one dropped by its scheduler.
     pub(crate) fn finish(&self) {
+        // First with `finished` still clear: a drop here that wakes another
+        // task (under some lock of its own) only queues that task, and this
+        // loop drops it next, outside that wake.
         self.drop_all();
         self.finished.store(true, Ordering::Relaxed);
         fence(Ordering::SeqCst);

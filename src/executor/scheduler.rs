@@ -164,14 +164,29 @@ impl Shared {
             self.cancelled.push(runnable);
             return;
         }
-        let runnable = match worker::schedule_local(self, runnable, info.woken_while_running) {
-            Ok(()) => return,
-            Err(r) => r,
-        };
+        if let Err(r) = worker::schedule_local(self, runnable, info.woken_while_running) {
+            self.inject(r);
+        }
+    }
+
+    /// Puts `runnable` in the global queue. `false` once the runtime shuts
+    /// down (the queue is closed): the task is cancelled, its future
+    /// dropped by the shutdown (`cancelled.rs`), never by the caller.
+    pub(crate) fn push_global(&self, runnable: Runnable) -> bool {
         match self.injector.push(runnable) {
-            Ok(()) => self.notify_parked(),
-            // Closed: the runtime is shutting down; the task is cancelled.
-            Err(e) => self.cancelled.push(e.into_inner()),
+            Ok(()) => true,
+            Err(e) => {
+                self.cancelled.push(e.into_inner());
+                false
+            }
+        }
+    }
+
+    /// [`push_global`](Self::push_global), then wakes a parked worker for
+    /// the task.
+    pub(crate) fn inject(&self, runnable: Runnable) {
+        if self.push_global(runnable) {
+            self.notify_parked();
         }
     }
 

@@ -101,10 +101,7 @@ fn push_queue(ctx: &WorkerCtx, runnable: Runnable) {
                 shared.notify_parked();
             }
         }
-        Err(r) => match shared.injector.push(r) {
-            Ok(()) => shared.notify_parked(),
-            Err(e) => shared.cancelled.push(e.into_inner()),
-        },
+        Err(r) => shared.inject(r),
     }
 }
 
@@ -132,7 +129,7 @@ fn pop_injector(ctx: &WorkerCtx) -> Option<Runnable> {
     for _ in 0..batch {
         let Ok(t) = shared.injector.pop() else { break };
         if let Err(t) = slot.queue.push(t) {
-            let _ = shared.injector.push(t);
+            shared.push_global(t);
             break;
         }
     }
@@ -154,9 +151,7 @@ fn hand_off(ctx: &WorkerCtx) {
         .into_iter()
         .chain(std::iter::from_fn(|| slot.queue.pop()))
     {
-        if let Err(e) = shared.injector.push(r) {
-            shared.cancelled.push(e.into_inner());
-        }
+        shared.push_global(r);
     }
     shared.notify_parked();
 }
@@ -479,7 +474,7 @@ impl Worker {
             for _ in 1..count {
                 let Some(t) = queue.pop() else { break };
                 if let Err(t) = mine.push(t) {
-                    let _ = shared.injector.push(t);
+                    shared.push_global(t);
                     break;
                 }
             }
