@@ -174,17 +174,8 @@ impl RawSemaphore {
         }
         // Nobody waits: one CAS, no lock. An overflow takes the locked path,
         // which reports it.
-        let mut curr = self.permits.load(Ordering::Acquire);
-        while curr & WAITING == 0 && (curr >> SHIFT) + n <= MAX_PERMITS {
-            match self.permits.compare_exchange_weak(
-                curr,
-                curr + (n << SHIFT),
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return,
-                Err(actual) => curr = actual,
-            }
+        if self.add(n, false) {
+            return;
         }
         self.release_locked(n, self.waiters.lock());
     }
@@ -213,7 +204,7 @@ impl RawSemaphore {
                 waiters = self.waiters.lock();
                 continue;
             }
-            if waiters.list.is_empty() && !self.add_and_stop_waiting(rem) {
+            if waiters.list.is_empty() && !self.add(rem, true) {
                 drop(waiters);
                 panic!("a semaphore holds at most {MAX_PERMITS} permits; adding {rem} more would exceed that");
             }
@@ -223,26 +214,20 @@ impl RawSemaphore {
         }
     }
 
-    /// With the lock held and the list empty: adds `rem` permits and clears
-    /// `WAITING` in one CAS. `false` (and no change) if the total would
+    /// One CAS loop for both ways permits come back: adds `n` permits and
+    /// clears `WAITING`. `locked` (the lock held, the list empty): whatever
+    /// `WAITING` was. Not `locked` (the lock-free release): only while
+    /// `WAITING` is clear, since waiters must be served under the lock.
+    /// `false` (and no change) if that does not hold or the total would
     /// exceed [`MAX_PERMITS`].
-    fn add_and_stop_waiting(&self, rem: usize) -> bool {
-        let mut curr = self.permits.load(Ordering::Acquire);
-        loop {
-            if (curr >> SHIFT) + rem > MAX_PERMITS {
-                return false;
-            }
-            let next = (curr + (rem << SHIFT)) & !WAITING;
-            match self.permits.compare_exchange_weak(
-                curr,
-                next,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return true,
-                Err(actual) => curr = actual,
-            }
-        }
+    fn add(&self, n: usize, locked: bool) -> bool {
+        self.permits
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |curr| {
+                let waiting = !locked && curr & WAITING != 0;
+                let fits = (curr >> SHIFT) + n <= MAX_PERMITS;
+                (fits && !waiting).then(|| (curr + (n << SHIFT)) & !WAITING)
+            })
+            .is_ok()
     }
 
     /// Closes the semaphore: pending and future acquires fail.

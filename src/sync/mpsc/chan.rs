@@ -117,6 +117,12 @@ impl<T> Chan<T> {
         self.state.state.lock()
     }
 
+    /// Publishes the queue's length (the lock-free hint, see [`Locked`]);
+    /// called under the lock after each change.
+    fn publish_len(&self, st: &State<T>) {
+        self.state.queued.store(st.queue.len(), Ordering::Relaxed);
+    }
+
     pub(crate) fn max_capacity(&self) -> usize {
         self.cap
     }
@@ -203,7 +209,7 @@ impl<T> Chan<T> {
             return Err(value);
         }
         st.queue.push_back(value);
-        self.state.queued.store(st.queue.len(), Ordering::Relaxed);
+        self.publish_len(&st);
         let waker = st.rx_waker.take();
         drop(st);
         if let Some(w) = waker {
@@ -413,27 +419,21 @@ impl<T> Rx<T> {
         if !taken.is_empty() {
             let n = st.queue.len().min(want - taken.len());
             taken.extend(st.queue.drain(..n));
-            self.chan
-                .state
-                .queued
-                .store(st.queue.len(), Ordering::Relaxed);
-            return Ok(());
-        }
-        if !st.queue.is_empty() {
+        } else if !st.queue.is_empty() {
             std::mem::swap(&mut st.queue, taken);
-            self.chan.state.queued.store(0, Ordering::Relaxed);
-            return Ok(());
-        }
-        if self.chan.is_finished(&st) {
+        } else if self.chan.is_finished(&st) {
             return Err(true);
-        }
-        if let Some(waker) = waker {
-            match &st.rx_waker {
-                Some(w) if w.will_wake(waker) => {}
-                _ => st.rx_waker = Some(waker.clone()),
+        } else {
+            if let Some(waker) = waker {
+                match &st.rx_waker {
+                    Some(w) if w.will_wake(waker) => {}
+                    _ => st.rx_waker = Some(waker.clone()),
+                }
             }
+            return Err(false);
         }
-        Err(false)
+        self.chan.publish_len(&st);
+        Ok(())
     }
 
     /// Hands out the oldest taken value; `fill` made sure there is one.
