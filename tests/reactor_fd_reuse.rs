@@ -9,7 +9,7 @@
 mod common;
 use common::*;
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
 use zio::net::TcpStream;
@@ -29,12 +29,7 @@ async fn read_after_wait(reader: &TcpStream, writer: &TcpStream, msg: &[u8]) {
 
 /// A duplicate of `s`'s fd, keeping its socket open after `s` drops.
 fn dup(s: &TcpStream) -> OwnedFd {
-    // SAFETY: F_DUPFD_CLOEXEC on an fd we hold open returns a new fd (or
-    // -1, checked), owned by nothing else.
-    let fd = unsafe { libc::fcntl(s.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 0) };
-    assert!(fd >= 0, "dup: {}", std::io::Error::last_os_error());
-    // SAFETY: `fd` is fresh and ours.
-    unsafe { OwnedFd::from_raw_fd(fd) }
+    s.as_fd().try_clone_to_owned().expect("dup")
 }
 
 fn fd_is_open(fd: i32) -> bool {
