@@ -4,18 +4,13 @@
 //! and unbounded channels; nothing may be lost or duplicated, and each
 //! producer's order must be kept.
 //!
-//! Sizes, per (pair, flavour), chosen so the suite stays fast:
-//!
-//! | build   | unbounded | capacity 128 | capacity 1 |
-//! |---------|-----------|--------------|------------|
-//! | release | 1,000,000 | 1,000,000    | 100,000    |
-//! | debug   | 1,000,000 | 1,000,000    | 20,000     |
-//!
-//! Capacity 1 between executors costs a thread wake per message (15–65 µs
-//! measured on the 2-core CI machine, tokio's side included), so 1,000,000
-//! of them for each of the 16 pairs would take about 8 minutes. `ZIO_SYNC_MATRIX_MSGS=1000000` forces that size for every
-//! flavour: `ZIO_SYNC_MATRIX_MSGS=1000000 cargo test --release --test
-//! sync_mpsc_cross`.
+//! Every pair sends 1,000,000 messages per flavour. The 16 pairs of a
+//! flavour run at once: with capacity 1, each message between executors
+//! is a thread wake (15–65 µs on the 2-core CI machine), which one pair at a
+//! time would turn into about 8 minutes of mostly idle CPUs; run together
+//! they take about 2 minutes in a debug build and 1 in release, and the
+//! shared zio and tokio runtimes serve many pairs at once as well.
+//! `ZIO_SYNC_MATRIX_MSGS=N` picks another size for a quick local run.
 
 use std::future::Future;
 use std::sync::OnceLock;
@@ -23,17 +18,12 @@ use std::time::Instant;
 
 use zio::sync::mpsc;
 
-const PRODUCERS: u64 = 3;
+const PRODUCERS: u64 = 4;
 
-fn messages(flavour: Option<usize>) -> u64 {
-    if let Ok(v) = std::env::var("ZIO_SYNC_MATRIX_MSGS") {
-        return v.parse().expect("ZIO_SYNC_MATRIX_MSGS must be a number");
-    }
-    match (cfg!(debug_assertions), flavour) {
-        (false, Some(1)) => 100_000,
-        (true, Some(1)) => 20_000,
-        _ => 1_000_000,
-    }
+fn messages() -> u64 {
+    std::env::var("ZIO_SYNC_MATRIX_MSGS").map_or(1_000_000, |v| {
+        v.parse().expect("ZIO_SYNC_MATRIX_MSGS must be a number")
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,10 +61,12 @@ fn tokio_rt() -> &'static tokio::runtime::Runtime {
 struct Job<T>(std::sync::mpsc::Receiver<std::thread::Result<T>>);
 
 impl<T> Job<T> {
+    /// Panics if the job has not finished within 10 minutes: a hang.
     fn join(self) -> T {
-        match self.0.recv().expect("job vanished") {
-            Ok(v) => v,
-            Err(p) => std::panic::resume_unwind(p),
+        match self.0.recv_timeout(std::time::Duration::from_secs(600)) {
+            Ok(Ok(v)) => v,
+            Ok(Err(p)) => std::panic::resume_unwind(p),
+            Err(e) => panic!("HANG: a job did not finish within 10 minutes ({e})"),
         }
     }
 }
@@ -177,7 +169,7 @@ impl Checker {
 }
 
 fn run_pair(send: Side, recv: Side, flavour: Option<usize>) {
-    let n = messages(flavour);
+    let n = messages();
     let per = n / PRODUCERS;
     let (tx, mut rx) = match flavour {
         Some(cap) => {
@@ -230,17 +222,27 @@ fn run_pair(send: Side, recv: Side, flavour: Option<usize>) {
 }
 
 fn matrix(flavour: Option<usize>) {
-    for send in SIDES {
-        for recv in SIDES {
-            let start = Instant::now();
-            run_pair(send, recv, flavour);
-            eprintln!(
-                "{flavour:?} {send:?} -> {recv:?}: {} msgs in {:?}",
-                messages(flavour),
+    let start = Instant::now();
+    let pairs: Vec<_> = SIDES
+        .iter()
+        .flat_map(|&send| SIDES.iter().map(move |&recv| (send, recv)))
+        .map(|(send, recv)| {
+            let job = run_blocking(move || {
+                let start = Instant::now();
+                run_pair(send, recv, flavour);
                 start.elapsed()
-            );
-        }
+            });
+            (send, recv, job)
+        })
+        .collect();
+    for (send, recv, job) in pairs {
+        let took = job.join();
+        eprintln!(
+            "{flavour:?} {send:?} -> {recv:?}: {} msgs in {took:?}",
+            messages()
+        );
     }
+    eprintln!("{flavour:?}: all pairs in {:?}", start.elapsed());
 }
 
 #[test]
