@@ -6,45 +6,17 @@
 //! missing (ENOSYS, kernels before 5.11: the driver waits with
 //! `epoll_wait`, its timeout rounded up so that no timer fires early).
 //!
-//! Each case re-runs this test binary under `strace -e inject=...`, with
-//! `ZIO_FAULT_CHILD` naming the scenario the child runs. strace comes from
-//! apt (`.ci/run` installs it); without it, the cases are skipped outside CI
-//! and fail in CI.
+//! Each case re-runs this test binary under `strace -e inject=...`
+//! (`common::strace`), the child running the scenario it is given.
 
-use std::process::Command;
+mod common;
+
 use std::time::{Duration, Instant};
-
-const CHILD_ENV: &str = "ZIO_FAULT_CHILD";
 
 /// Runs the named scenario in a child under strace with `inject`, with
 /// `ZIO_BACKEND` set to `backend` (or unset).
 fn run_child(scenario: &str, inject: &str, backend: Option<&str>) {
-    if Command::new("strace").arg("-V").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "strace is missing: .ci/run must install it"
-        );
-        eprintln!("skipping {scenario}: strace is not installed");
-        return;
-    }
-    let exe = std::env::current_exe().unwrap();
-    let mut cmd = Command::new("strace");
-    cmd.args(["-f", "-qq", "-o", "/dev/null", "-e", inject])
-        .arg(exe)
-        .args(["--exact", "child_entry", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, scenario);
-    match backend {
-        Some(b) => cmd.env("ZIO_BACKEND", b),
-        None => cmd.env_remove("ZIO_BACKEND"),
-    };
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("child scenario passed"),
-        "child {scenario} failed: {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        out.status
-    );
+    common::strace::run_child(scenario, &["-e", inject], backend);
 }
 
 #[test]
@@ -97,10 +69,10 @@ fn io_uring_setup_enomem_names_rlimit_memlock() {
     run_child("setup_enomem", inject, Some("uring"));
 }
 
-/// The child side: does nothing unless `ZIO_FAULT_CHILD` is set.
+/// The child side: does nothing unless this process is a child.
 #[test]
 fn child_entry() {
-    let Ok(scenario) = std::env::var(CHILD_ENV) else {
+    let Some(scenario) = common::strace::child_scenario() else {
         return;
     };
     match scenario.as_str() {

@@ -7,24 +7,71 @@
 //! can never be reused by another file under an op's feet.
 
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
-pub(crate) struct SharedFd(Arc<OwnedFd>);
+pub(crate) struct SharedFd(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    fd: OwnedFd,
+    /// Unique in the process: tells this descriptor from an earlier one
+    /// with the same number (see [`FileId`]).
+    id: u64,
+}
 
 impl SharedFd {
     pub(crate) fn new(fd: OwnedFd) -> SharedFd {
-        SharedFd(Arc::new(fd))
+        // Only uniqueness matters: no other memory is ordered by it.
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        SharedFd(Arc::new(Inner { fd, id }))
     }
 
     /// Takes the descriptor back if no op holds it any more.
     pub(crate) fn try_unwrap(self) -> Result<OwnedFd, SharedFd> {
-        Arc::try_unwrap(self.0).map_err(SharedFd)
+        Arc::try_unwrap(self.0)
+            .map(|inner| inner.fd)
+            .map_err(SharedFd)
     }
 }
 
 impl AsRawFd for SharedFd {
     fn as_raw_fd(&self) -> RawFd {
-        self.0.as_raw_fd()
+        self.0.fd.as_raw_fd()
+    }
+}
+
+/// Which open descriptor an op's fd number stands for, as the epoll
+/// backend needs to know: it keeps a file registered under its number
+/// across ops, and must notice when the number names another file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FileId {
+    /// A [`SharedFd`]: the same id is the same descriptor, which no op
+    /// outlives, so its number means this file for as long as any op
+    /// with this id is in flight.
+    Shared(u64),
+    /// A descriptor the op alone holds (the completion queue's duplicate),
+    /// closed after the op: registered for that one op only.
+    Private,
+}
+
+/// The descriptor an op acts on.
+pub(crate) trait OpFd: AsRawFd {
+    fn file(&self) -> FileId;
+}
+
+impl OpFd for SharedFd {
+    fn file(&self) -> FileId {
+        FileId::Shared(self.0.id)
+    }
+}
+
+/// A bare number: the completion queue's ops, which run on a duplicate of
+/// their own (`cq/op.rs`), and tests.
+impl OpFd for RawFd {
+    fn file(&self) -> FileId {
+        FileId::Private
     }
 }

@@ -38,18 +38,29 @@ use atomic_waker::AtomicWaker;
 use io_uring::squeue::Entry;
 
 use super::driver::{self, DriverShared};
+use super::fd::FileId;
 
 /// How a readiness backend (epoll) runs an op.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum EpollPlan {
     /// Call [`OpCode::syscall`] now; if it fails with `EAGAIN`, wait until
-    /// `fd` is ready for `interest` and call it again.
-    Ready { fd: RawFd, interest: Interest },
+    /// `fd` (standing for `file`) is ready for `interest` and call it again.
+    Ready {
+        fd: RawFd,
+        file: FileId,
+        interest: Interest,
+    },
     /// The op is the readiness wait itself (a poll): wait until `fd` is
     /// ready for `interest`, with no syscall before or after; the result is
     /// the ready mask epoll reports (its bits are poll's). Its caller has
-    /// just seen `EAGAIN`, and registering checks readiness anyway.
-    Poll { fd: RawFd, interest: Interest },
+    /// just seen `EAGAIN` from its own syscall on the fd, so readiness
+    /// the backend saw before that may be stale: it may complete the poll
+    /// once spuriously, and the caller tries again.
+    Poll {
+        fd: RawFd,
+        file: FileId,
+        interest: Interest,
+    },
     /// The syscall may block and has no readiness (regular files, fsync,
     /// open, statx, ...): run [`OpCode::syscall`] on the blocking pool.
     Blocking,

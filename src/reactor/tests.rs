@@ -125,6 +125,7 @@ impl OpCode for CanaryRead {
     fn epoll_plan(&self) -> EpollPlan {
         EpollPlan::Ready {
             fd: self.fd,
+            file: super::fd::FileId::Private,
             interest: Interest::Read,
         }
     }

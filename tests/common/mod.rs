@@ -1,10 +1,12 @@
 //! Helpers shared by the integration tests: a watchdog that turns a hang
 //! into a clear failure, runtime constructors, a minimal signal future, and
-//! the CompletionQueue tests' runners (`cq`). Each test crate includes this
+//! the CompletionQueue tests' runners (`cq`), a child runner under strace
+//! (`strace`). Each test crate includes this
 //! with `mod common;` and uses what it needs.
 #![allow(dead_code, unreachable_pub)]
 
 pub mod cq;
+pub mod strace;
 
 /// Runs `f` on its own thread; panics with a clear message if it does not
 /// finish within `limit` (a hang), re-raises its panic otherwise.

@@ -9,32 +9,46 @@
 //! the same `(user_data, res, flags)` triples as io_uring's CQEs, so the
 //! driver treats both backends alike.
 //!
-//! Registrations are one-shot and per fd: several ops may wait on one fd
-//! (a read half and a write half), so the fd is armed for the union of
-//! their interests and re-armed after each event while any wait remains.
-//! A registration is kept after its last op left (disarmed by its event),
-//! so the next wait on the fd re-arms it with one `EPOLL_CTL_MOD` instead
-//! of an add and a delete per wait.
+//! Registrations are edge-triggered and kept, as mio's: a file is added
+//! once, for both directions, the first time an op waits on it, and stays
+//! registered while it is open. A wait then costs no `epoll_ctl` at all
+//! (a one-shot registration needs one re-arm per wait: on an HTTP/1.1
+//! keep-alive server, a third syscall per request beside `recv` and
+//! `sendmsg`). Since an edge is reported once, the driver remembers what
+//! each fd reported (`Fd::ready`) until an op finds it not ready: an op
+//! with a syscall clears it when its syscall says `EAGAIN`; a poll op (the
+//! readiness interface's wait, whose caller ran the syscall) completes at
+//! once on a remembered event and takes it. A remembered event may be
+//! older than the caller's `EAGAIN`: that poll completes once spuriously,
+//! and its caller tries the syscall again, finds `EAGAIN` again and waits
+//! anew. An event that came after the `EAGAIN` is never missed: it is
+//! reported by a later `epoll_wait`, or was already remembered when the
+//! poll arrives. Peer shutdown (`EPOLLRDHUP`, `EPOLLHUP`) is final, so it
+//! stays remembered and completes every later poll.
 //!
-//! An op keeps the fd it names open until its final completion: `net` and
-//! `fs` ops hold a `SharedFd` clone, a completion queue's op its own
-//! duplicate of the caller's descriptor (`cq/op.rs`). So while an op waits
-//! or runs its syscall, the number names the file the op means. Once the
-//! last op left, the number may be closed and reused by another file; a
-//! kept registration is then either gone (closing the file removed it) or
-//! belongs to the old file, still open through a duplicate elsewhere.
-//! Either way the new file has none under that number: `EPOLL_CTL_MOD`
-//! answers `ENOENT` and the fd is added. A kept registration is always
-//! disarmed (its one-shot event fired, or it is deleted when a cancel
-//! leaves it armed), so the old file can report nothing under the number.
-//! epoll holds no reference to a file: closing a socket still closes it.
+//! An op keeps the fd it names open until its final completion: `net` ops
+//! hold a `SharedFd` clone, a completion queue's op its own duplicate of
+//! the caller's descriptor (`cq/op.rs`). So while an op waits or runs its
+//! syscall, the number names the file the op means. Between ops the file
+//! may close and its number be reused by another file, which epoll has
+//! never seen: every op says which descriptor it means (`FileId`), and a
+//! wait whose descriptor is not the one registered under the number adds
+//! it (`EEXIST` means the kernel still has this file under the number,
+//! wrapped anew: then it is re-registered with a modify). Closing a file
+//! removes its registration, unless a duplicate keeps the file open: the
+//! old registration then stays under the number and may report events for
+//! the new file there, which costs an op a spurious retry, never a missed
+//! event. A completion queue's duplicate is registered for its one op and
+//! deleted when that op leaves, before the op closes it. epoll holds no
+//! reference to a file: closing a socket still closes it.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::io;
 use std::os::fd::RawFd;
 use std::time::Duration;
 
+use super::fd::FileId;
 use super::op::{EpollPlan, Interest, RawOp};
 use super::uring::Cqe;
 use crate::time::clock;
@@ -46,28 +60,30 @@ use sys::EpollFd;
 /// Key of the driver's eventfd (fds are keyed by their number).
 const EVENTFD_KEY: u64 = u64::MAX;
 
-/// The events a read waits for, and those that end a read's wait.
-const READ: u32 = (libc::EPOLLIN | libc::EPOLLRDHUP) as u32;
-const READ_READY: u32 = READ | (libc::EPOLLHUP | libc::EPOLLERR) as u32;
-/// The events a write waits for, and those that end a write's wait.
-const WRITE: u32 = libc::EPOLLOUT as u32;
-const WRITE_READY: u32 = WRITE | (libc::EPOLLHUP | libc::EPOLLERR) as u32;
+/// What a file is registered for: both directions and peer shutdown,
+/// edge-triggered.
+const REGISTERED: u32 = (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLET) as u32;
+const IN: u32 = libc::EPOLLIN as u32;
+const OUT: u32 = libc::EPOLLOUT as u32;
+const ERR: u32 = libc::EPOLLERR as u32;
+const HUP: u32 = libc::EPOLLHUP as u32;
+const RDHUP: u32 = libc::EPOLLRDHUP as u32;
 
 pub(crate) struct Epoll {
     epoll: EpollFd,
-    /// Per fd number this epoll has seen: the ops waiting on it and the
-    /// state of its registration.
-    fds: HashMap<RawFd, Fd>,
+    /// Per fd number (the index): the ops waiting on it and its
+    /// registration. Indexing by number (72 bytes per number up to the
+    /// highest one waited on) costs no hash per wait and per event.
+    fds: Vec<Fd>,
     /// Ops of plan `After`, by deadline (nanoseconds on the timer clock).
     timed: BinaryHeap<Reverse<Timed>>,
-    /// Completions of ops whose fd could not be watched.
-    failed: Vec<Cqe>,
     /// The fds and events of the last wait (kept to reuse its memory).
     ready: Vec<(RawFd, u32)>,
-    /// How many registrations are armed. With none, a wait that must not
+    /// How many ops wait for readiness. With none, a wait that must not
     /// block has nothing to ask the kernel (a worker polls its driver
-    /// between tasks: no syscall then on a runtime without I/O).
-    armed: usize,
+    /// between tasks: no syscall then on a runtime without I/O); events
+    /// of idle files wait in the kernel until the next `epoll_wait`.
+    waiting: usize,
 }
 
 /// Ops waiting on one fd, in arrival order, and its registration.
@@ -75,11 +91,10 @@ pub(crate) struct Epoll {
 struct Fd {
     read: Vec<Waiter>,
     write: Vec<Waiter>,
-    /// This epoll has a registration under the number (maybe of a file
-    /// since closed: see the module docs).
-    added: bool,
-    /// The events it is armed for; 0 once its one-shot event fired.
-    armed: u32,
+    /// The descriptor registered under the number, if any.
+    file: Option<FileId>,
+    /// Events reported since an op last found the fd not ready for them.
+    ready: u32,
 }
 
 /// An op waiting for readiness.
@@ -87,6 +102,15 @@ struct Waiter {
     op: RawOp,
     /// A poll op (plan `Poll`): the ready mask is its result.
     poll: bool,
+}
+
+/// One direction's events: what it waits for, and which of them stay
+/// remembered once reported (peer shutdown is final).
+fn bits(interest: Interest) -> (u32, u32) {
+    match interest {
+        Interest::Read => (IN, RDHUP | HUP),
+        Interest::Write => (OUT, HUP),
+    }
 }
 
 impl Fd {
@@ -97,10 +121,56 @@ impl Fd {
         }
     }
 
-    fn interest(&self) -> u32 {
-        let read = if self.read.is_empty() { 0 } else { READ };
-        let write = if self.write.is_empty() { 0 } else { WRITE };
-        read | write
+    fn idle(&self) -> bool {
+        self.read.is_empty() && self.write.is_empty()
+    }
+
+    /// An op's syscall said `EAGAIN`: forgets the `interest` events (and
+    /// an error, which that syscall would have reported).
+    fn not_ready(&mut self, interest: Interest) {
+        self.ready &= !(bits(interest).0 | ERR);
+    }
+
+    /// The result of a poll for `interest` if a remembered event answers
+    /// it (the event is taken, unless final); `None` if it must wait.
+    fn take_poll(&mut self, interest: Interest) -> Option<i32> {
+        let (bit, last) = bits(interest);
+        let events = self.ready & (bit | ERR | last);
+        if events == 0 {
+            return None;
+        }
+        self.ready &= !(bit | ERR);
+        Some(poll_mask(events, bit) as i32)
+    }
+
+    /// Completes the ops waiting for `interest`, in order, now that the
+    /// fd reported an event for it: a poll op with the mask, another op
+    /// with its syscall, until one would block. Returns how many completed.
+    fn retry(&mut self, interest: Interest, out: &mut Vec<Cqe>) -> usize {
+        let bit = bits(interest).0;
+        let mut list = std::mem::take(self.list(interest));
+        let mut done = 0;
+        for waiter in &list {
+            let res = if waiter.poll {
+                match self.take_poll(interest) {
+                    Some(mask) => mask,
+                    // An earlier poll in this list took the event: this
+                    // one completes with it too.
+                    None => bit as i32,
+                }
+            } else {
+                waiter.op.syscall()
+            };
+            if res == -libc::EAGAIN {
+                self.not_ready(interest);
+                break;
+            }
+            out.push(cqe(&waiter.op, res));
+            done += 1;
+        }
+        list.drain(..done);
+        *self.list(interest) = list;
+        done
     }
 }
 
@@ -165,24 +235,23 @@ impl Epoll {
         epoll.add(eventfd, (libc::EPOLLIN | libc::EPOLLET) as u32, EVENTFD_KEY)?;
         Ok(Epoll {
             epoll,
-            fds: HashMap::new(),
+            fds: Vec::new(),
             timed: BinaryHeap::new(),
-            failed: Vec::new(),
             ready: Vec::new(),
-            armed: 0,
+            waiting: 0,
         })
     }
 
     pub(crate) fn submit(&mut self, op: &RawOp) -> Submitted {
         match op.epoll_plan() {
-            EpollPlan::Ready { fd, interest } => {
+            EpollPlan::Ready { fd, file, interest } => {
                 let res = op.syscall();
                 if res != -libc::EAGAIN {
                     return Submitted::Done(res);
                 }
-                self.wait_for(fd, interest, op, false)
+                self.wait_for(fd, file, interest, op, false)
             }
-            EpollPlan::Poll { fd, interest } => self.wait_for(fd, interest, op, true),
+            EpollPlan::Poll { fd, file, interest } => self.wait_for(fd, file, interest, op, true),
             EpollPlan::Blocking => Submitted::Blocking,
             EpollPlan::After(d) if d.is_zero() => Submitted::Done(op.syscall()),
             EpollPlan::After(d) => {
@@ -196,14 +265,84 @@ impl Epoll {
         }
     }
 
-    fn wait_for(&mut self, fd: RawFd, interest: Interest, op: &RawOp, poll: bool) -> Submitted {
-        let waiter = Waiter {
+    /// Makes `op` wait until `fd` (standing for `file`) is ready for
+    /// `interest`; a poll op completes at once if an event it waits for
+    /// is remembered.
+    fn wait_for(
+        &mut self,
+        fd: RawFd,
+        file: FileId,
+        interest: Interest,
+        op: &RawOp,
+        poll: bool,
+    ) -> Submitted {
+        let Ok(index) = usize::try_from(fd) else {
+            return Submitted::Done(-libc::EBADF);
+        };
+        if self.fds.len() <= index {
+            self.fds.resize_with(index + 1, Fd::default);
+        }
+        if self.fds[index].file != Some(file) {
+            if let Err(errno) = self.register(fd, index, file) {
+                return Submitted::Done(-errno);
+            }
+        }
+        let entry = &mut self.fds[index];
+        if poll {
+            if let Some(mask) = entry.take_poll(interest) {
+                self.settle(index);
+                return Submitted::Done(mask);
+            }
+        } else {
+            entry.not_ready(interest);
+        }
+        entry.list(interest).push(Waiter {
             op: op.clone(),
             poll,
-        };
-        self.fds.entry(fd).or_default().list(interest).push(waiter);
-        self.rearm(fd);
+        });
+        self.waiting += 1;
         Submitted::Waiting
+    }
+
+    /// Registers `file` under `fd` (entry `index`), for both directions;
+    /// the kernel reports at once what it is ready for. Fails with the
+    /// errno if the fd cannot be watched: not pollable (`EPERM`: a regular
+    /// file) or not open (`EBADF`).
+    fn register(&mut self, fd: RawFd, index: usize, file: FileId) -> Result<(), i32> {
+        let entry = &mut self.fds[index];
+        debug_assert!(entry.idle(), "a number changed file under a waiting op");
+        entry.file = None;
+        entry.ready = 0;
+        let key = fd as u64;
+        let result = match self.epoll.add(fd, REGISTERED, key) {
+            // The kernel has this file under the number already: a
+            // descriptor wrapped anew (`from_std` after `into_std`).
+            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
+                self.epoll.modify(fd, REGISTERED, key)
+            }
+            r => r,
+        };
+        match result {
+            Ok(()) => {
+                entry.file = Some(file);
+                Ok(())
+            }
+            Err(e) => {
+                tracing::debug!("epoll cannot watch fd {fd}: {e}");
+                Err(e.raw_os_error().unwrap_or(libc::EIO))
+            }
+        }
+    }
+
+    /// Deletes the registration of a completion queue's duplicate once
+    /// its op has left (the op closes the duplicate after its completion,
+    /// so the number still names it here).
+    fn settle(&mut self, index: usize) {
+        let entry = &mut self.fds[index];
+        if entry.file == Some(FileId::Private) && entry.idle() {
+            entry.file = None;
+            let _ = self.epoll.delete(index as RawFd);
+        }
     }
 
     /// Stops waiting for `op`; returns its completion (as cancelled) if
@@ -212,11 +351,13 @@ impl Epoll {
     pub(crate) fn cancel(&mut self, op: &RawOp) -> Option<Cqe> {
         let addr = op.addr();
         let found = match op.epoll_plan() {
-            EpollPlan::Ready { fd, interest } | EpollPlan::Poll { fd, interest } => {
-                let list = self.fds.get_mut(&fd)?.list(interest);
+            EpollPlan::Ready { fd, interest, .. } | EpollPlan::Poll { fd, interest, .. } => {
+                let index = usize::try_from(fd).ok()?;
+                let list = self.fds.get_mut(index)?.list(interest);
                 let i = list.iter().position(|w| w.op.addr() == addr)?;
                 let waiter = list.remove(i);
-                self.rearm(fd);
+                self.waiting -= 1;
+                self.settle(index);
                 waiter.op
             }
             EpollPlan::After(_) => {
@@ -235,14 +376,13 @@ impl Epoll {
     /// retries the ready ops and fires due timeouts, adding completions to
     /// `out`.
     pub(crate) fn wait(&mut self, block: bool, timeout: Option<Duration>, out: &mut Vec<Cqe>) {
-        let block = block && self.failed.is_empty();
         let mut timeout = if block { timeout } else { Some(Duration::ZERO) };
         if let Some(next) = self.timed.peek() {
             let until = Duration::from_nanos(next.0.deadline.saturating_sub(clock::now()));
             timeout = Some(timeout.map_or(until, |t| t.min(until)));
         }
         self.ready.clear();
-        if self.armed > 0 || timeout != Some(Duration::ZERO) {
+        if self.waiting > 0 || timeout != Some(Duration::ZERO) {
             match self.epoll.wait(timeout) {
                 Ok(events) => self.ready.extend(
                     events
@@ -255,100 +395,28 @@ impl Epoll {
         }
         for i in 0..self.ready.len() {
             let (fd, events) = self.ready[i];
-            if let Some(entry) = self.fds.get_mut(&fd) {
-                set_armed(&mut self.armed, entry, 0);
-                let lists = [
-                    (&mut entry.read, READ_READY, libc::EPOLLIN as u32),
-                    (&mut entry.write, WRITE_READY, libc::EPOLLOUT as u32),
-                ];
-                for (list, ready, bit) in lists {
-                    if events & ready != 0 {
-                        retry(list, poll_mask(events, bit), out);
-                    }
+            let index = fd as usize;
+            let Some(entry) = self.fds.get_mut(index) else {
+                continue;
+            };
+            if entry.file.is_none() {
+                continue;
+            }
+            entry.ready |= events;
+            for interest in [Interest::Read, Interest::Write] {
+                let (bit, last) = bits(interest);
+                if events & (bit | ERR | last) != 0 && !entry.list(interest).is_empty() {
+                    self.waiting -= entry.retry(interest, out);
                 }
             }
-            self.rearm(fd);
+            self.settle(index);
         }
-        out.append(&mut self.failed);
         let now = clock::now();
         while self.timed.peek().is_some_and(|t| t.0.deadline <= now) {
             let Reverse(t) = self.timed.pop().expect("peeked");
             out.push(cqe(&t.op, t.op.syscall()));
         }
     }
-
-    /// Arms `fd` for the interests of the ops still waiting on it. With
-    /// none left, a registration still armed (its ops were cancelled) is
-    /// deleted, while the number still names their file.
-    fn rearm(&mut self, fd: RawFd) {
-        let Some(entry) = self.fds.get_mut(&fd) else {
-            return;
-        };
-        let want = entry.interest();
-        if want == entry.armed {
-            return;
-        }
-        if want == 0 {
-            // Only a cancel leaves an armed registration without ops: the
-            // cancelled op still holds the fd (module docs).
-            let _ = self.epoll.delete(fd);
-            entry.added = false;
-            set_armed(&mut self.armed, entry, 0);
-            return;
-        }
-        let events = want | libc::EPOLLONESHOT as u32;
-        let key = fd as u64;
-        let result = if entry.added {
-            match self.epoll.modify(fd, events, key) {
-                // The number now names a file this epoll never saw.
-                Err(e) if e.raw_os_error() == Some(libc::ENOENT) => self.epoll.add(fd, events, key),
-                r => r,
-            }
-        } else {
-            match self.epoll.add(fd, events, key) {
-                // The kernel kept a registration under this number that
-                // `fds` forgot (its entry was removed on an error below).
-                Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
-                    self.epoll.modify(fd, events, key)
-                }
-                r => r,
-            }
-        };
-        match result {
-            Ok(()) => {
-                entry.added = true;
-                set_armed(&mut self.armed, entry, want);
-            }
-            Err(e) => {
-                // Not pollable (EPERM: a regular file), or not open (EBADF,
-                // also for a negative number): fail the waiters with the
-                // error rather than leave them hanging.
-                let errno = e.raw_os_error().unwrap_or(libc::EIO);
-                tracing::debug!("epoll cannot watch fd {fd}: {e}");
-                let mut entry = self.fds.remove(&fd).unwrap_or_default();
-                set_armed(&mut self.armed, &mut entry, 0);
-                if entry.added {
-                    // The number still names the waiters' file: they have
-                    // not completed yet.
-                    let _ = self.epoll.delete(fd);
-                }
-                for waiter in entry.read.into_iter().chain(entry.write) {
-                    self.failed.push(cqe(&waiter.op, -errno));
-                }
-            }
-        }
-    }
-}
-
-/// Sets `entry`'s armed events, keeping `count` (the number of armed
-/// registrations) right.
-fn set_armed(count: &mut usize, entry: &mut Fd, events: u32) {
-    match (entry.armed != 0, events != 0) {
-        (false, true) => *count += 1,
-        (true, false) => *count -= 1,
-        _ => {}
-    }
-    entry.armed = events;
 }
 
 /// What a poll op waiting for `bit` (`EPOLLIN` or `EPOLLOUT`, the same
@@ -356,28 +424,8 @@ fn set_armed(count: &mut usize, entry: &mut Fd, events: u32) {
 /// `POLLERR`/`POLLHUP`, and never nothing (a peer's shutdown, `EPOLLRDHUP`,
 /// reads as readable).
 fn poll_mask(events: u32, bit: u32) -> u32 {
-    match events & (bit | (libc::EPOLLERR | libc::EPOLLHUP) as u32) {
+    match events & (bit | ERR | HUP) {
         0 => bit,
         mask => mask,
     }
-}
-
-/// Completes the ops waiting in `list`, in order, now that their fd
-/// reported `mask`: a poll op with the mask, another op with its syscall,
-/// until one would block.
-fn retry(list: &mut Vec<Waiter>, mask: u32, out: &mut Vec<Cqe>) {
-    let mut done = 0;
-    for waiter in list.iter() {
-        let res = if waiter.poll {
-            mask as i32
-        } else {
-            waiter.op.syscall()
-        };
-        if res == -libc::EAGAIN {
-            break;
-        }
-        out.push(cqe(&waiter.op, res));
-        done += 1;
-    }
-    list.drain(..done);
 }

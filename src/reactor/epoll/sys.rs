@@ -54,7 +54,7 @@ impl EpollFd {
         self.ctl(libc::EPOLL_CTL_ADD, fd, events, key)
     }
 
-    /// Changes the events of `fd`'s registration (re-arms a one-shot one).
+    /// Changes the events of `fd`'s registration.
     pub(crate) fn modify(&self, fd: RawFd, events: u32, key: u64) -> io::Result<()> {
         self.ctl(libc::EPOLL_CTL_MOD, fd, events, key)
     }

@@ -23,14 +23,20 @@ pub(crate) use writev::Writev;
 use std::os::fd::RawFd;
 
 use crate::io::IoBufMut;
+use crate::reactor::fd::FileId;
 use crate::reactor::op::{ready_now, syscall_result, EpollPlan, Interest};
 
 /// How epoll runs a read or write at `offset`: at the file position
 /// (`u64::MAX`) the fd may be a pipe, socket or tty, which have readiness;
 /// at an offset it is a file, whose syscall goes to the blocking pool.
+/// These ops name a bare number: the completion queue's duplicate.
 fn position_plan(fd: RawFd, offset: u64, interest: Interest) -> EpollPlan {
     if offset == u64::MAX {
-        EpollPlan::Ready { fd, interest }
+        EpollPlan::Ready {
+            fd,
+            file: FileId::Private,
+            interest,
+        }
     } else {
         EpollPlan::Blocking
     }

@@ -8,6 +8,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use io_uring::{opcode, squeue::Entry, types::Fd};
 use socket2::{SockAddr, SockAddrStorage};
 
+use crate::reactor::fd::OpFd;
 use crate::reactor::{syscall_result, EpollPlan, Interest, OpCode, SharedFd};
 
 /// Accepts one connection on a (nonblocking) listener, with the peer's
@@ -37,7 +38,7 @@ impl<F: AsRawFd> Accept<F> {
     }
 }
 
-impl<F: AsRawFd + Send + 'static> OpCode for Accept<F> {
+impl<F: OpFd + Send + 'static> OpCode for Accept<F> {
     type Output = io::Result<(OwnedFd, SockAddr)>;
 
     fn uring_entry(&mut self) -> Entry {
@@ -50,6 +51,7 @@ impl<F: AsRawFd + Send + 'static> OpCode for Accept<F> {
     fn epoll_plan(&self) -> EpollPlan {
         EpollPlan::Ready {
             fd: self.fd.as_raw_fd(),
+            file: self.fd.file(),
             interest: Interest::Read,
         }
     }

@@ -11,6 +11,7 @@ use std::os::fd::AsRawFd;
 use io_uring::{opcode, squeue::Entry, types::Fd};
 use socket2::SockAddr;
 
+use crate::reactor::fd::OpFd;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, Interest, OpCode, SharedFd};
 
 pub(crate) struct Connect<F = SharedFd> {
@@ -39,7 +40,7 @@ impl<F: AsRawFd> Connect<F> {
     }
 }
 
-impl<F: AsRawFd + Send + 'static> OpCode for Connect<F> {
+impl<F: OpFd + Send + 'static> OpCode for Connect<F> {
     type Output = io::Result<()>;
 
     fn uring_entry(&mut self) -> Entry {
@@ -50,6 +51,7 @@ impl<F: AsRawFd + Send + 'static> OpCode for Connect<F> {
     fn epoll_plan(&self) -> EpollPlan {
         EpollPlan::Ready {
             fd: self.fd.as_raw_fd(),
+            file: self.fd.file(),
             interest: Interest::Write,
         }
     }

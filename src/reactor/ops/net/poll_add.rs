@@ -9,6 +9,7 @@ use std::os::fd::AsRawFd;
 
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
+use crate::reactor::fd::OpFd;
 use crate::reactor::{cqe_result, EpollPlan, Interest, OpCode, SharedFd};
 
 /// Waits until the socket is readable or writable (or has an error or a
@@ -32,7 +33,7 @@ impl<F: AsRawFd> PollAdd<F> {
     }
 }
 
-impl<F: AsRawFd + Send + 'static> OpCode for PollAdd<F> {
+impl<F: OpFd + Send + 'static> OpCode for PollAdd<F> {
     type Output = io::Result<u32>;
 
     fn uring_entry(&mut self) -> Entry {
@@ -42,6 +43,7 @@ impl<F: AsRawFd + Send + 'static> OpCode for PollAdd<F> {
     fn epoll_plan(&self) -> EpollPlan {
         EpollPlan::Poll {
             fd: self.fd.as_raw_fd(),
+            file: self.fd.file(),
             interest: self.interest,
         }
     }

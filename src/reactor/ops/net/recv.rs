@@ -6,6 +6,7 @@ use std::os::fd::AsRawFd;
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
 use crate::io::IoBufMut;
+use crate::reactor::fd::OpFd;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, Interest, OpCode, SharedFd};
 
 /// Receives into `buf[buf_offset..bytes_total]` (reads land at the start
@@ -46,7 +47,7 @@ impl<B: IoBufMut, F: AsRawFd> Recv<B, F> {
     }
 }
 
-impl<B: IoBufMut, F: AsRawFd + Send + 'static> OpCode for Recv<B, F> {
+impl<B: IoBufMut, F: OpFd + Send + 'static> OpCode for Recv<B, F> {
     type Output = (io::Result<usize>, B);
 
     fn uring_entry(&mut self) -> Entry {
@@ -58,6 +59,7 @@ impl<B: IoBufMut, F: AsRawFd + Send + 'static> OpCode for Recv<B, F> {
     fn epoll_plan(&self) -> EpollPlan {
         EpollPlan::Ready {
             fd: self.fd.as_raw_fd(),
+            file: self.fd.file(),
             interest: Interest::Read,
         }
     }

@@ -10,6 +10,7 @@ use io_uring::{opcode, squeue::Entry, types::Fd};
 use socket2::{SockAddr, SockAddrStorage};
 
 use crate::io::IoBufMut;
+use crate::reactor::fd::OpFd;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, Interest, OpCode, SharedFd};
 
 /// Receives into the spare capacity of each buffer in turn, and the
@@ -70,7 +71,7 @@ impl<B: IoBufMut, F: AsRawFd> RecvMsg<B, F> {
     }
 }
 
-impl<B: IoBufMut, F: AsRawFd + Send + 'static> OpCode for RecvMsg<B, F> {
+impl<B: IoBufMut, F: OpFd + Send + 'static> OpCode for RecvMsg<B, F> {
     type Output = (io::Result<(usize, SockAddr)>, Vec<B>);
 
     fn uring_entry(&mut self) -> Entry {
@@ -81,6 +82,7 @@ impl<B: IoBufMut, F: AsRawFd + Send + 'static> OpCode for RecvMsg<B, F> {
     fn epoll_plan(&self) -> EpollPlan {
         EpollPlan::Ready {
             fd: self.fd.as_raw_fd(),
+            file: self.fd.file(),
             interest: Interest::Read,
         }
     }

@@ -6,6 +6,7 @@ use std::os::fd::AsRawFd;
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
 use crate::io::IoBuf;
+use crate::reactor::fd::OpFd;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, Interest, OpCode, SharedFd};
 
 /// Sends the buffer's initialized bytes from `start` on. A peer that has
@@ -30,7 +31,7 @@ impl<B: IoBuf, F: AsRawFd> Send<B, F> {
     }
 }
 
-impl<B: IoBuf, F: AsRawFd + std::marker::Send + 'static> OpCode for Send<B, F> {
+impl<B: IoBuf, F: OpFd + std::marker::Send + 'static> OpCode for Send<B, F> {
     type Output = (io::Result<usize>, B);
 
     fn uring_entry(&mut self) -> Entry {
@@ -44,6 +45,7 @@ impl<B: IoBuf, F: AsRawFd + std::marker::Send + 'static> OpCode for Send<B, F> {
     fn epoll_plan(&self) -> EpollPlan {
         EpollPlan::Ready {
             fd: self.fd.as_raw_fd(),
+            file: self.fd.file(),
             interest: Interest::Write,
         }
     }

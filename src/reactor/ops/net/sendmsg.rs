@@ -11,6 +11,7 @@ use io_uring::{opcode, squeue::Entry, types::Fd};
 use socket2::SockAddr;
 
 use crate::io::IoBuf;
+use crate::reactor::fd::OpFd;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, Interest, OpCode, SharedFd};
 
 /// Sends the initialized bytes of each buffer in turn, to `addr` if given.
@@ -71,7 +72,7 @@ impl<B: IoBuf, F: AsRawFd> SendMsg<B, F> {
     }
 }
 
-impl<B: IoBuf, F: AsRawFd + Send + 'static> OpCode for SendMsg<B, F> {
+impl<B: IoBuf, F: OpFd + Send + 'static> OpCode for SendMsg<B, F> {
     type Output = (io::Result<usize>, Vec<B>);
 
     fn uring_entry(&mut self) -> Entry {
@@ -84,6 +85,7 @@ impl<B: IoBuf, F: AsRawFd + Send + 'static> OpCode for SendMsg<B, F> {
     fn epoll_plan(&self) -> EpollPlan {
         EpollPlan::Ready {
             fd: self.fd.as_raw_fd(),
+            file: self.fd.file(),
             interest: Interest::Write,
         }
     }
