@@ -40,7 +40,11 @@
 //! the new file there, which costs an op a spurious retry, never a missed
 //! event. A completion queue's duplicate is registered for its one op and
 //! deleted when that op leaves, before the op closes it. epoll holds no
-//! reference to a file: closing a socket still closes it.
+//! reference to a file: closing a socket still closes it. A socket whose
+//! ops ran on several workers is registered in each of their drivers;
+//! every one of them hears its events, and one with no op waiting on it
+//! only remembers them (a parked worker wakes for that, as it would not
+//! under one-shot registrations: the price of the syscall saved per wait).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
