@@ -433,3 +433,67 @@ fn poll_mask(events: u32, bit: u32) -> u32 {
         mask => mask,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fd_with(ready: u32) -> Fd {
+        Fd {
+            ready,
+            ..Fd::default()
+        }
+    }
+
+    #[test]
+    fn a_poll_takes_a_remembered_event_once() {
+        let mut fd = fd_with(IN | OUT);
+        assert_eq!(fd.take_poll(Interest::Read), Some(IN as i32));
+        assert_eq!(fd.take_poll(Interest::Read), None, "taken");
+        assert_eq!(
+            fd.take_poll(Interest::Write),
+            Some(OUT as i32),
+            "the other direction keeps its own"
+        );
+    }
+
+    #[test]
+    fn peer_shutdown_stays_remembered() {
+        let mut fd = fd_with(IN | RDHUP);
+        assert_eq!(fd.take_poll(Interest::Read), Some(IN as i32));
+        assert_eq!(
+            fd.take_poll(Interest::Read),
+            Some(IN as i32),
+            "RDHUP reads as readable, again"
+        );
+        assert_eq!(
+            fd.take_poll(Interest::Write),
+            None,
+            "RDHUP is the read side's"
+        );
+        let mut fd = fd_with(HUP);
+        for interest in [Interest::Read, Interest::Write, Interest::Read] {
+            assert_eq!(fd.take_poll(interest).map(|m| m as u32 & HUP), Some(HUP));
+        }
+    }
+
+    #[test]
+    fn eagain_forgets_the_direction_and_an_error() {
+        let mut fd = fd_with(IN | OUT | ERR | RDHUP);
+        fd.not_ready(Interest::Read);
+        assert_eq!(fd.ready, OUT | RDHUP);
+        fd.not_ready(Interest::Write);
+        assert_eq!(fd.ready, RDHUP);
+    }
+
+    #[test]
+    fn an_error_answers_one_poll() {
+        let mut fd = fd_with(ERR);
+        assert_eq!(fd.take_poll(Interest::Write), Some(ERR as i32));
+        assert_eq!(
+            fd.take_poll(Interest::Read),
+            None,
+            "the syscall after it reports the error"
+        );
+    }
+}
