@@ -117,6 +117,12 @@ fn bits(interest: Interest) -> (u32, u32) {
     }
 }
 
+/// The events that end a wait for `interest`.
+fn answers(interest: Interest) -> u32 {
+    let (bit, last) = bits(interest);
+    bit | ERR | last
+}
+
 impl Fd {
     fn list(&mut self, interest: Interest) -> &mut Vec<Waiter> {
         match interest {
@@ -129,8 +135,9 @@ impl Fd {
         self.read.is_empty() && self.write.is_empty()
     }
 
-    /// An op's syscall said `EAGAIN`: forgets the `interest` events (and
-    /// an error, which that syscall would have reported).
+    /// Forgets the `interest` events (and an error, which the next
+    /// syscall reports): an op's syscall said `EAGAIN`, or a poll took
+    /// them.
     fn not_ready(&mut self, interest: Interest) {
         self.ready &= !(bits(interest).0 | ERR);
     }
@@ -138,13 +145,12 @@ impl Fd {
     /// The result of a poll for `interest` if a remembered event answers
     /// it (the event is taken, unless final); `None` if it must wait.
     fn take_poll(&mut self, interest: Interest) -> Option<i32> {
-        let (bit, last) = bits(interest);
-        let events = self.ready & (bit | ERR | last);
+        let events = self.ready & answers(interest);
         if events == 0 {
             return None;
         }
-        self.ready &= !(bit | ERR);
-        Some(poll_mask(events, bit) as i32)
+        self.not_ready(interest);
+        Some(poll_mask(events, bits(interest).0) as i32)
     }
 
     /// Completes the ops waiting for `interest`, in order, now that the
@@ -287,7 +293,7 @@ impl Epoll {
             self.fds.resize_with(index + 1, Fd::default);
         }
         if self.fds[index].file != Some(file) {
-            if let Err(errno) = self.register(fd, index, file) {
+            if let Err(errno) = self.register(index, file) {
                 return Submitted::Done(-errno);
             }
         }
@@ -308,11 +314,12 @@ impl Epoll {
         Submitted::Waiting
     }
 
-    /// Registers `file` under `fd` (entry `index`), for both directions;
+    /// Registers `file` under fd number `index`, for both directions;
     /// the kernel reports at once what it is ready for. Fails with the
     /// errno if the fd cannot be watched: not pollable (`EPERM`: a regular
     /// file) or not open (`EBADF`).
-    fn register(&mut self, fd: RawFd, index: usize, file: FileId) -> Result<(), i32> {
+    fn register(&mut self, index: usize, file: FileId) -> Result<(), i32> {
+        let fd = index as RawFd;
         let entry = &mut self.fds[index];
         debug_assert!(entry.idle(), "a number changed file under a waiting op");
         entry.file = None;
@@ -408,8 +415,7 @@ impl Epoll {
             }
             entry.ready |= events;
             for interest in [Interest::Read, Interest::Write] {
-                let (bit, last) = bits(interest);
-                if events & (bit | ERR | last) != 0 && !entry.list(interest).is_empty() {
+                if events & answers(interest) != 0 && !entry.list(interest).is_empty() {
                     self.waiting -= entry.retry(interest, out);
                 }
             }
