@@ -82,6 +82,10 @@ mod imp {
     pub(crate) mod thread {
         pub(crate) use std::thread::{current, park, spawn, yield_now, JoinHandle, Thread};
     }
+
+    pub(crate) mod hint {
+        pub(crate) use std::hint::spin_loop;
+    }
 }
 
 #[cfg(loom)]
@@ -162,6 +166,10 @@ mod imp {
 
     pub(crate) mod thread {
         pub(crate) use loom::thread::{current, park, spawn, yield_now, JoinHandle, Thread};
+    }
+
+    pub(crate) mod hint {
+        pub(crate) use loom::hint::spin_loop;
     }
 }
 

@@ -103,30 +103,38 @@ fn permits_after_close_still_deliver() {
     c.check();
 }
 
+/// Producers keep sending while the receiver takes a few values and drops:
+/// a send racing the drop is either refused (the value comes back) or
+/// dropped by whoever drains. Many rounds, on a small channel (lock-free
+/// slots) and on one too large to allocate up front (locked queue).
 #[test]
 fn receiver_dropped_while_producers_run() {
-    let c = Counter::new();
-    let (tx, mut rx) = mpsc::channel(16);
-    let producers: Vec<_> = (0..3)
-        .map(|_| {
-            let (tx, c) = (tx.clone(), c.clone());
-            std::thread::spawn(move || {
-                let mut sent = 0;
-                while tx.blocking_send(c.make()).is_ok() {
-                    sent += 1;
-                }
-                sent
-            })
-        })
-        .collect();
-    drop(tx);
-    for _ in 0..1000 {
-        drop(rx.blocking_recv().unwrap());
+    for capacity in [16, 1 << 20] {
+        for round in 0..200 {
+            let c = Counter::new();
+            let (tx, mut rx) = mpsc::channel(capacity);
+            let producers: Vec<_> = (0..3)
+                .map(|_| {
+                    let (tx, c) = (tx.clone(), c.clone());
+                    std::thread::spawn(move || {
+                        let mut sent = 0;
+                        while tx.blocking_send(c.make()).is_ok() {
+                            sent += 1;
+                        }
+                        sent
+                    })
+                })
+                .collect();
+            drop(tx);
+            for _ in 0..round * 5 {
+                drop(rx.blocking_recv().unwrap());
+            }
+            drop(rx);
+            let sent: usize = producers.into_iter().map(|p| p.join().unwrap()).sum();
+            assert!(sent >= round * 5);
+            c.check();
+        }
     }
-    drop(rx);
-    let sent: usize = producers.into_iter().map(|p| p.join().unwrap()).sum();
-    assert!(sent >= 1000);
-    c.check();
 }
 
 #[test]

@@ -1,8 +1,10 @@
-//! An unbounded channel gives memory back after a burst: once the
-//! receiver has drained a burst of 1,000,000 values, the channel holds a
-//! small fraction of the peak (before, its two swapping buffers each kept
-//! the peak capacity for the channel's life). A counting global allocator
-//! measures the live bytes (per test binary, hence this file of its own).
+//! What channels hold in memory. An unbounded channel gives memory back
+//! after a burst: once the receiver has drained a burst of 1,000,000
+//! values, the channel holds a small fraction of the peak (before, its two
+//! swapping buffers each kept the peak capacity for the channel's life).
+//! A bounded channel of huge capacity allocates nothing for it up front.
+//! A counting global allocator measures the live bytes, per test binary:
+//! hence this file of its own, and one test running the checks in turn.
 
 mod common;
 use common::*;
@@ -51,11 +53,18 @@ fn live() -> isize {
     LIVE.load(Ordering::Relaxed)
 }
 
+#[test]
+fn channel_memory() {
+    watchdog("channel_memory", || {
+        a_huge_capacity_allocates_nothing_up_front();
+        a_drained_burst_gives_its_memory_back();
+    });
+}
+
 /// Bursts sent while the receiver waits, then drained; twice, and once with
 /// a concurrent sender thread (the receiver takes the queue in swaps).
-#[test]
 fn a_drained_burst_gives_its_memory_back() {
-    watchdog("a_drained_burst_gives_its_memory_back", || {
+    {
         let (tx, mut rx) = mpsc::unbounded_channel::<u64>();
         let before = live();
         for round in 0..2 {
@@ -85,5 +94,18 @@ fn a_drained_burst_gives_its_memory_back() {
             kept < KEPT_AT_MOST,
             "after the threaded burst: {kept} bytes kept"
         );
-    });
+    }
+}
+
+/// A capacity far beyond what is ever queued (a bounded channel used as
+/// "unbounded") allocates nothing in proportion to it: only a small
+/// capacity gets all its slots up front.
+fn a_huge_capacity_allocates_nothing_up_front() {
+    let before = live();
+    let (tx, mut rx) = mpsc::channel::<[u64; 8]>(1 << 40);
+    let held = live() - before;
+    // A first buffer of at most 1,024 values (64 KiB here), nothing more.
+    assert!(held < 128 * 1024, "{held} bytes for an empty channel");
+    tx.try_send([7; 8]).unwrap();
+    assert_eq!(rx.try_recv(), Ok([7; 8]));
 }

@@ -18,14 +18,31 @@
 //!
 //! An [`Acquire`] future that is dropped gives back every permit it was
 //! assigned, which goes to the next waiter: no permit is ever lost.
+//!
+//! A semaphore made [`with_returns`](RawSemaphore::with_returns) (a bounded
+//! channel's slots) also takes permits back from the one thread that frees
+//! them in a stream (the receiver), into a second atomic on a cache line of
+//! its own ([`Returns`], which that thread holds a handle to, so giving
+//! back reads nothing of the semaphore's). Takers collect them all at once
+//! when `permits` runs dry. So the receiver and the senders each write
+//! their own line, and exchange permits once per emptied batch instead of
+//! once per value.
+//! `FLUSH` in that atomic is set while anyone waits in the list or the
+//! semaphore is closed (changed under the lock only, with the list), and
+//! then a give-back hands its permits out under the lock at once: a waiter
+//! sets it, collecting what was there, in the same critical section in
+//! which it queues, so a give-back either lands before (and is collected)
+//! or sees `FLUSH`.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::ptr::NonNull;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::{Mutex, MutexGuard};
+use crate::sync::own_line::OwnLine;
 use crate::sync::waiters::{WaitList, Waiter, WakeList};
 
 /// Most permits a semaphore can hold (three bits are reserved, like tokio).
@@ -38,7 +55,26 @@ const SHIFT: usize = 2;
 pub(crate) struct RawSemaphore {
     permits: AtomicUsize,
     waiters: Mutex<Waiters>,
+    returns: Option<Arc<Returns>>,
 }
+
+/// Permits given back and not yet collected: `count << SHIFT | FLUSH`.
+#[derive(Debug)]
+pub(crate) struct Returns(OwnLine<AtomicUsize>);
+
+impl Returns {
+    /// Gives back `n` permits taken from the semaphore this belongs to;
+    /// `true` if that semaphore must now hand them out
+    /// ([`RawSemaphore::flush_returns`]). The total cannot overflow: only
+    /// permits taken are given back.
+    #[must_use]
+    pub(crate) fn add(&self, n: usize) -> bool {
+        self.0.fetch_add(n << SHIFT, Ordering::AcqRel) & FLUSH != 0
+    }
+}
+
+/// In [`Returns`]: give-backs go to the lock (waiters, or closed).
+const FLUSH: usize = 1;
 
 struct Waiters {
     list: WaitList<Need>,
@@ -70,6 +106,27 @@ impl std::fmt::Debug for RawSemaphore {
 impl RawSemaphore {
     #[track_caller]
     pub(crate) fn new(permits: usize) -> Self {
+        Self::build(permits, None)
+    }
+
+    /// A semaphore whose permits mostly come back through its [`Returns`]
+    /// handle (see the module docs).
+    #[track_caller]
+    pub(crate) fn with_returns(permits: usize) -> Self {
+        Self::build(
+            permits,
+            Some(Arc::new(Returns(OwnLine(AtomicUsize::new(0))))),
+        )
+    }
+
+    /// The handle through which the receiver gives permits back (see the
+    /// module docs), if this semaphore was made `with_returns`.
+    pub(crate) fn returns(&self) -> Option<Arc<Returns>> {
+        self.returns.clone()
+    }
+
+    #[track_caller]
+    fn build(permits: usize, returns: Option<Arc<Returns>>) -> Self {
         assert!(
             permits <= MAX_PERMITS,
             "a semaphore holds at most {MAX_PERMITS} permits, {permits} were asked for"
@@ -80,6 +137,7 @@ impl RawSemaphore {
                 list: WaitList::new(),
                 closed: false,
             }),
+            returns,
         }
     }
 
@@ -97,11 +155,19 @@ impl RawSemaphore {
                 list: WaitList::new(),
                 closed: false,
             }),
+            returns: None,
         }
     }
 
+    /// Permits available now, given-back ones included. Given-back permits
+    /// only ever move from `returns` to `permits` (or a waiter), so reading
+    /// `permits` first never counts one twice.
     pub(crate) fn available_permits(&self) -> usize {
-        self.permits.load(Ordering::Acquire) >> SHIFT
+        let here = self.permits.load(Ordering::Acquire) >> SHIFT;
+        here + self
+            .returns
+            .as_ref()
+            .map_or(0, |r| r.0.load(Ordering::Acquire) >> SHIFT)
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -110,6 +176,34 @@ impl RawSemaphore {
 
     /// Takes `n` permits if they are all available now.
     pub(crate) fn try_acquire(&self, n: usize) -> Result<(), TryAcquireError> {
+        match self.try_take(n) {
+            Err(TryAcquireError::NoPermits) if self.collect_returns() => self.try_take(n),
+            done => done,
+        }
+    }
+
+    /// Moves the given-back permits into `permits` (through `release`, so
+    /// a waiter that queued meanwhile gets them), unless `FLUSH` says the
+    /// lock's side owns them. Whether any moved.
+    fn collect_returns(&self) -> bool {
+        let Some(returns) = &self.returns else {
+            return false;
+        };
+        match returns
+            .0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |r| {
+                (r & FLUSH == 0 && r >> SHIFT > 0).then_some(0)
+            }) {
+            Ok(r) => {
+                self.release(r >> SHIFT);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// [`try_acquire`](Self::try_acquire) from `permits` alone.
+    fn try_take(&self, n: usize) -> Result<(), TryAcquireError> {
         let mut curr = self.permits.load(Ordering::Acquire);
         loop {
             if curr & CLOSED == CLOSED {
@@ -137,10 +231,47 @@ impl RawSemaphore {
     }
 
     /// With the lock held and the list empty: takes up to `n` available
-    /// permits and, if that is fewer than `n`, sets `WAITING` in the same
-    /// CAS (the caller is about to queue). Returns how many were taken.
+    /// permits (given-back ones too) and, if that is fewer than `n`, sets
+    /// `WAITING` in the same CAS (the caller is about to queue) and leaves
+    /// `FLUSH` set, so later give-backs come to the list. Returns how many
+    /// were taken.
     fn take_or_wait(&self, n: usize) -> usize {
-        self.take(n, true)
+        self.start_flushing();
+        let got = self.take(n, true);
+        if got == n {
+            self.stop_flushing();
+        }
+        got
+    }
+
+    /// With the lock held: sets `FLUSH` and moves what was given back into
+    /// `permits` (it cannot overflow: those permits were taken from there).
+    fn start_flushing(&self) {
+        if let Some(returns) = &self.returns {
+            let back = returns.0.swap(FLUSH, Ordering::AcqRel) >> SHIFT;
+            if back > 0 {
+                self.permits.fetch_add(back << SHIFT, Ordering::AcqRel);
+            }
+        }
+    }
+
+    /// With the lock held, the list empty and the semaphore open:
+    /// give-backs may stay in `returns` again.
+    fn stop_flushing(&self) {
+        if let Some(returns) = &self.returns {
+            returns.0.fetch_and(!FLUSH, Ordering::AcqRel);
+        }
+    }
+
+    /// After [`Returns::add`] said so (`FLUSH`: someone waits, or the
+    /// semaphore is closed): hands what was given back out, under the lock.
+    pub(crate) fn flush_returns(&self) {
+        let Some(returns) = &self.returns else {
+            return;
+        };
+        let waiters = self.waiters.lock();
+        let back = returns.0.fetch_and(FLUSH, Ordering::AcqRel) >> SHIFT;
+        self.release_locked(back, waiters);
     }
 
     /// One CAS loop for both: takes up to `n` available permits, setting
@@ -204,9 +335,14 @@ impl RawSemaphore {
                 waiters = self.waiters.lock();
                 continue;
             }
-            if waiters.list.is_empty() && !self.add(rem, true) {
-                drop(waiters);
-                panic!("a semaphore holds at most {MAX_PERMITS} permits; adding {rem} more would exceed that");
+            if waiters.list.is_empty() {
+                if !self.add(rem, true) {
+                    drop(waiters);
+                    panic!("a semaphore holds at most {MAX_PERMITS} permits; adding {rem} more would exceed that");
+                }
+                if !waiters.closed {
+                    self.stop_flushing();
+                }
             }
             drop(waiters);
             wakers.wake_all();
@@ -235,6 +371,9 @@ impl RawSemaphore {
         let mut waiters = self.waiters.lock();
         self.permits.fetch_or(CLOSED, Ordering::Release);
         waiters.closed = true;
+        // From now on give-backs go straight to `permits`, where the
+        // channel's end rule counts them.
+        self.start_flushing();
         let mut wakers = WakeList::new();
         loop {
             while wakers.can_push() {
@@ -521,6 +660,78 @@ mod loom_tests {
             t.join().unwrap();
             assert_eq!(sem.available_permits(), 1);
         });
+    }
+
+    /// A permit given back (to the receiver's counter) while a waiter
+    /// queues for it: the waiter collects it as it queues, or the give-back
+    /// sees `FLUSH` and hands it over under the lock. No lost wake-up.
+    #[test]
+    fn give_back_races_queueing_waiter() {
+        loom::model(|| {
+            let sem = Arc::new(RawSemaphore::with_returns(1));
+            sem.try_acquire(1).unwrap();
+            let s2 = sem.clone();
+            let t = thread::spawn(move || give_back(&s2, 1));
+            block_on(sem.acquire(1)).unwrap();
+            t.join().unwrap();
+            assert_eq!(sem.available_permits(), 0);
+            // The list is empty again: give-backs stay on their own line,
+            // and a try collects them.
+            give_back(&sem, 1);
+            assert_eq!(sem.available_permits(), 1);
+            sem.try_acquire(1).unwrap();
+            assert_eq!(sem.available_permits(), 0);
+        });
+    }
+
+    /// Two waiters queue while two permits are given back one by one: the
+    /// first waiter's wake must not leave the second stranded (`FLUSH`
+    /// stays set while anyone waits).
+    #[test]
+    fn give_back_serves_every_waiter() {
+        loom::model(|| {
+            let sem = Arc::new(RawSemaphore::with_returns(2));
+            sem.try_acquire(2).unwrap();
+            let s2 = sem.clone();
+            let t = thread::spawn(move || block_on(s2.acquire(1)).unwrap());
+            let s3 = sem.clone();
+            let g = thread::spawn(move || {
+                give_back(&s3, 1);
+                give_back(&s3, 1);
+            });
+            block_on(sem.acquire(1)).unwrap();
+            t.join().unwrap();
+            g.join().unwrap();
+            assert_eq!(sem.available_permits(), 0);
+        });
+    }
+
+    /// A try that collects given-back permits races `close`: the permits
+    /// end up counted once, in `permits`, whichever comes first.
+    #[test]
+    fn collect_races_close() {
+        loom::model(|| {
+            let sem = Arc::new(RawSemaphore::with_returns(1));
+            sem.try_acquire(1).unwrap();
+            give_back(&sem, 1);
+            let s2 = sem.clone();
+            let t = thread::spawn(move || s2.close());
+            if sem.try_acquire(1).is_ok() {
+                sem.release(1);
+            }
+            t.join().unwrap();
+            assert!(sem.is_closed());
+            assert_eq!(sem.available_permits(), 1);
+            give_back(&sem, 0);
+            assert_eq!(sem.available_permits(), 1);
+        });
+    }
+
+    /// Gives `n` permits back the way a channel's receiver does.
+    fn give_back(sem: &RawSemaphore, n: usize) {
+        if sem.returns().unwrap().add(n) {
+            sem.flush_returns();
+        }
     }
 
     fn futures_noop_waker() -> std::task::Waker {

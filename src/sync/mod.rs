@@ -38,6 +38,7 @@ mod mutex;
 mod notify;
 mod once_cell;
 pub mod oneshot;
+mod own_line;
 mod rwlock;
 mod semaphore;
 mod timeout;

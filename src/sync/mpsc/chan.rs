@@ -1,42 +1,77 @@
 //! The channel core shared by the bounded and unbounded flavours.
 //!
-//! One short `Mutex` guards the queue (a `VecDeque`), the receiver's waker
-//! and the two "closed" flags. A bounded channel adds a [`RawSemaphore`]
+//! Values queue in one of two places:
+//! - a bounded channel whose slots fit in [`RING_BYTES`] gets a lock-free
+//!   [`Ring`]: a send is a `fetch_add` and a stamp, a receive reads the
+//!   stamp, and no line is written by both sides but the slot's;
+//! - an unbounded channel, or a bounded one too large to allocate up front
+//!   (capacities in the millions, used as "unbounded"), queues in a
+//!   `VecDeque` under the lock.
+//!
+//! A short `Mutex` guards the receiver's waker, the two "closed" flags and
+//! (second case) the queue. A bounded channel adds a [`RawSemaphore`]
 //! holding one permit per free slot: a sender takes a permit (FIFO, cancel
-//! safe) before it pushes, the receiver gives one back per value it pops.
+//! safe) before it pushes, the receiver gives one back per value it hands
+//! out, through the semaphore's give-back counter (a line of the
+//! receiver's own, collected by senders once per emptied batch).
+//!
+//! `rx_state` tells a sender, in one load after its push, whether the
+//! receiver stored a waker (`WAITING`) or is gone (`DROPPED`); only then
+//! does the sender take the lock. The receiver sets `WAITING` and then
+//! looks at the ring again with an RMW on the slot's stamp, which the
+//! sender also writes with an RMW: one of the two sees the other (see
+//! `ring.rs`), so no wake-up is lost.
 //!
 //! Closing: the receiver closing (or dropping) sets `rx_closed`, closes the
 //! semaphore (failing senders waiting for capacity) and wakes
 //! `Sender::closed` futures; after that no new slot is reserved. Slots
 //! reserved before (permits) can still be used, as in tokio: the receiver
-//! reports the end only once the queue is empty and no permit is
-//! outstanding (taken permits = capacity - available - queued). A permit
-//! given back while the receiver is closed wakes it, so it can see that
-//! end. Once the receiver is dropped (`rx_dropped`), nothing enters the
-//! queue. The last sender dropping sets `tx_closed` and wakes the receiver.
-//! Every value ends in exactly one place: received, handed back in an
-//! error, drained when the receiver drops, or dropped with the channel.
+//! reports the end only once every permit is back (so nothing is queued or
+//! reserved). Whoever moves permits while the receiver is closed wakes it,
+//! so it can see that end. Once the receiver is dropped (`DROPPED`), values
+//! are refused, or, if a push raced with the drop, drained by the pusher.
+//! The last sender dropping sets `tx_closed` and wakes the receiver. Every
+//! value ends in exactly one place: received, handed back in an error,
+//! drained when the receiver drops, or dropped with the channel.
 //!
-//! The receiver's side is [`Rx`]: it takes the whole queue at once (one
-//! lock, swapping its own empty buffer in) and hands values out from there,
-//! so a stream of values costs the receiver one lock per batch rather than
-//! one per value, and senders rarely meet it on the lock. A taken value
-//! keeps its slot until it is handed out, so capacity, `len` and the end
-//! rule above see no difference.
+//! The locked queue's receiving side takes the whole queue at once (one
+//! lock, swapping its own empty buffer in) and hands values out from
+//! there, so a stream of values costs the receiver one lock per batch. A
+//! taken value keeps its slot until it is handed out, so capacity, `len`
+//! and the end rule see no difference.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use super::ring::Ring;
+use crate::loom::hint::spin_loop;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::{Mutex, MutexGuard};
-use crate::sync::batch_semaphore::{AcquireError, RawSemaphore, TryAcquireError};
+use crate::loom::thread::yield_now;
+use crate::sync::batch_semaphore::{AcquireError, RawSemaphore, Returns, TryAcquireError};
 use crate::sync::notify::Notify;
+use crate::sync::own_line::OwnLine;
+
+/// A bounded channel whose ring takes at most this many bytes gets one.
+const RING_BYTES: usize = 256 * 1024;
+
+/// Spins of `try_recv` on a slot a sender is writing before it yields.
+const BUSY_SPINS: u32 = 64;
+
+/// In `rx_state`: the receiver's waker is stored.
+const WAITING: usize = 1;
+/// In `rx_state`: the receiver is dropped (set under the lock).
+const DROPPED: usize = 2;
 
 pub(crate) struct Chan<T> {
     state: OwnLine<Locked<T>>,
+    /// The lock-free slots, if this channel has them (see the module docs).
+    ring: Option<Ring<T>>,
+    /// `WAITING | DROPPED`; written by the receiver, read by every push.
+    rx_state: OwnLine<AtomicUsize>,
     /// `Some` for a bounded channel: one permit per free slot. Written by
-    /// every send and every receive, so it lives apart from the lock.
+    /// every send, so it lives apart from the lock.
     sem: OwnLine<Option<RawSemaphore>>,
     cap: usize,
     tx_count: AtomicUsize,
@@ -53,32 +88,18 @@ struct Locked<T> {
 }
 
 struct State<T> {
+    /// The values, for a channel without a ring.
     queue: VecDeque<T>,
     rx_waker: Option<Waker>,
     rx_closed: bool,
-    /// The receiver is gone: values are refused, not queued.
-    rx_dropped: bool,
     tx_closed: bool,
-}
-
-/// Keeps what it holds on cache lines of its own (128 bytes: x86 fetches
-/// lines in adjacent pairs), so that two fields written by different
-/// threads do not make each other's cache line bounce.
-#[repr(align(128))]
-struct OwnLine<T>(T);
-
-impl<T> std::ops::Deref for OwnLine<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
 }
 
 impl<T> std::fmt::Debug for Chan<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Chan")
             .field("bounded", &self.sem.is_some())
+            .field("ring", &self.ring.is_some())
             .field("cap", &self.cap)
             .field("tx_count", &self.tx_count.load(Ordering::Relaxed))
             .finish_non_exhaustive()
@@ -94,18 +115,24 @@ pub(crate) enum PushError<T> {
 impl<T> Chan<T> {
     /// `cap == None`: unbounded.
     pub(crate) fn new(cap: Option<usize>) -> Self {
+        let ring = cap.filter(|&c| Ring::<T>::bytes_for(c) <= RING_BYTES);
+        let queue_cap = match (ring, cap) {
+            (None, Some(cap)) => cap.min(1024),
+            _ => 0,
+        };
         Chan {
             state: OwnLine(Locked {
                 state: Mutex::new(State {
-                    queue: VecDeque::with_capacity(cap.unwrap_or(0).min(1024)),
+                    queue: VecDeque::with_capacity(queue_cap),
                     rx_waker: None,
                     rx_closed: false,
-                    rx_dropped: false,
                     tx_closed: false,
                 }),
                 queued: AtomicUsize::new(0),
             }),
-            sem: OwnLine(cap.map(RawSemaphore::new)),
+            ring: ring.map(Ring::new),
+            rx_state: OwnLine(AtomicUsize::new(0)),
+            sem: OwnLine(cap.map(RawSemaphore::with_returns)),
             cap: cap.unwrap_or(usize::MAX),
             tx_count: AtomicUsize::new(1),
             weak_count: AtomicUsize::new(0),
@@ -121,6 +148,33 @@ impl<T> Chan<T> {
     /// called under the lock after each change.
     fn publish_len(&self, st: &State<T>) {
         self.state.queued.store(st.queue.len(), Ordering::Relaxed);
+    }
+
+    /// Under the lock: stores the receiver's waker and says so in
+    /// `rx_state` (before the receiver looks at the queue once more).
+    fn store_rx_waker(&self, st: &mut State<T>, waker: &Waker) {
+        match &st.rx_waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => st.rx_waker = Some(waker.clone()),
+        }
+        self.rx_state.fetch_or(WAITING, Ordering::AcqRel);
+    }
+
+    /// Under the lock: takes the receiver's waker, if stored.
+    fn take_rx_waker(&self, st: &mut State<T>) -> Option<Waker> {
+        let waker = st.rx_waker.take();
+        if waker.is_some() {
+            self.rx_state.fetch_and(!WAITING, Ordering::AcqRel);
+        }
+        waker
+    }
+
+    /// Wakes the receiver if it waits.
+    fn wake_rx(&self) {
+        let waker = self.take_rx_waker(&mut self.lock());
+        if let Some(w) = waker {
+            w.wake();
+        }
     }
 
     pub(crate) fn max_capacity(&self) -> usize {
@@ -147,8 +201,9 @@ impl<T> Chan<T> {
             Some(_) if n > self.cap => Err(()),
             Some(sem) => {
                 // Failed or cancelled after the receiver closed, the acquire
-                // gives back any permits it had been handed: the receiver
-                // may be waiting for exactly those.
+                // gives back any permits it had been handed, or had moved
+                // from the give-back counter: the receiver may be waiting
+                // for exactly those.
                 let _wake = WakeRxIfClosed(self);
                 sem.acquire(n).await.map_err(|AcquireError| ())
             }
@@ -163,10 +218,14 @@ impl<T> Chan<T> {
 
     pub(crate) fn try_reserve_n(&self, n: usize) -> Result<(), PushError<()>> {
         match &*self.sem {
-            Some(sem) => sem.try_acquire(n).map_err(|e| match e {
-                TryAcquireError::Closed => PushError::Closed(()),
-                TryAcquireError::NoPermits => PushError::Full(()),
-            }),
+            Some(sem) => {
+                // A try may move given-back permits (see `reserve_n`).
+                let _wake = WakeRxIfClosed(self);
+                sem.try_acquire(n).map_err(|e| match e {
+                    TryAcquireError::Closed => PushError::Closed(()),
+                    TryAcquireError::NoPermits => PushError::Full(()),
+                })
+            }
             None if self.is_rx_closed() => Err(PushError::Closed(())),
             None => Ok(()),
         }
@@ -185,15 +244,11 @@ impl<T> Chan<T> {
         }
     }
 
-    /// After permits were given back: a closed receiver may be waiting for
-    /// the last outstanding one.
+    /// After permits moved: a closed receiver may be waiting for the last
+    /// outstanding one.
     fn wake_rx_if_closed(&self) {
-        if !self.sem.as_ref().is_some_and(RawSemaphore::is_closed) {
-            return;
-        }
-        let waker = self.lock().rx_waker.take();
-        if let Some(w) = waker {
-            w.wake();
+        if self.sem.as_ref().is_some_and(RawSemaphore::is_closed) {
+            self.wake_rx();
         }
     }
 
@@ -202,20 +257,57 @@ impl<T> Chan<T> {
     /// closed a bounded channel still receives it (its permit was taken
     /// before). An unbounded channel has no permits: closed refuses.
     pub(crate) fn push_reserved(&self, value: T) -> Result<(), T> {
+        let Some(ring) = &self.ring else {
+            return self.push_locked(value);
+        };
+        if self.rx_state.load(Ordering::Acquire) & DROPPED != 0 {
+            self.release_slot();
+            return Err(value);
+        }
+        ring.push(value);
+        match self.rx_state.load(Ordering::Acquire) {
+            0 => {}
+            rx if rx & DROPPED != 0 => self.drain_dropped(),
+            _ => self.wake_rx(),
+        }
+        Ok(())
+    }
+
+    fn push_locked(&self, value: T) -> Result<(), T> {
         let mut st = self.lock();
-        if st.rx_dropped || (self.sem.is_none() && st.rx_closed) {
+        let dropped = self.rx_state.load(Ordering::Acquire) & DROPPED != 0;
+        if dropped || (self.sem.is_none() && st.rx_closed) {
             drop(st);
             self.release_slot();
             return Err(value);
         }
         st.queue.push_back(value);
         self.publish_len(&st);
-        let waker = st.rx_waker.take();
+        let waker = self.take_rx_waker(&mut st);
         drop(st);
         if let Some(w) = waker {
             w.wake();
         }
         Ok(())
+    }
+
+    /// With the receiver dropped: drops what is in the ring. A push that
+    /// raced with the receiver's drop finds `DROPPED` after it and comes
+    /// here for its own value (see the module docs).
+    fn drain_dropped(&self) {
+        let Some(ring) = &self.ring else {
+            return;
+        };
+        let mut values = Vec::new();
+        let st = self.lock();
+        // SAFETY: with the receiver dropped, the ring's receiver is whoever
+        // holds the lock.
+        while let Some(v) = unsafe { ring.pop_synced() } {
+            values.push(v);
+        }
+        drop(st);
+        // Outside the lock: a value's `Drop` may use this channel.
+        drop(values);
     }
 
     pub(crate) fn try_push(&self, value: T) -> Result<(), PushError<T>> {
@@ -269,7 +361,7 @@ impl<T> Chan<T> {
         }
         let mut st = self.lock();
         st.tx_closed = true;
-        let waker = st.rx_waker.take();
+        let waker = self.take_rx_waker(&mut st);
         drop(st);
         if let Some(w) = waker {
             w.wake();
@@ -294,28 +386,16 @@ impl<T> Chan<T> {
 
     // ----- the receiver's shared state -----
 
-    /// Frees the slots of `n` values the receiver handed out.
-    fn free_slots(&self, n: usize) {
-        if let Some(sem) = &*self.sem {
-            sem.release(n);
-        }
-    }
-
-    /// With the queue and the receiver's taken values empty: will no value
-    /// ever come? All senders are gone (a permit holds its sender), or the
-    /// receiver closed and no permit is outstanding.
+    /// With nothing left to hand out: will no value ever come? All
+    /// senders are gone (a permit holds its sender), or the receiver
+    /// closed and every permit is back (a queued value holds one too).
     fn is_finished(&self, st: &State<T>) -> bool {
-        st.tx_closed || (st.rx_closed && self.outstanding_permits(st) == 0)
-    }
-
-    /// With the receiver's taken values empty: slots reserved by senders
-    /// and not yet filled or given back.
-    fn outstanding_permits(&self, st: &State<T>) -> usize {
-        self.sem.as_ref().map_or(0, |sem| {
-            self.cap
-                .saturating_sub(sem.available_permits())
-                .saturating_sub(st.queue.len())
-        })
+        st.tx_closed
+            || (st.rx_closed
+                && self
+                    .sem
+                    .as_ref()
+                    .is_none_or(|s| s.available_permits() == self.cap))
     }
 
     /// Closed for receiving: receiver closed, or all senders gone.
@@ -331,7 +411,7 @@ impl<T> Chan<T> {
             return;
         }
         st.rx_closed = true;
-        st.rx_waker = None;
+        drop(self.take_rx_waker(&mut st));
         drop(st);
         if let Some(sem) = &*self.sem {
             sem.close();
@@ -341,10 +421,13 @@ impl<T> Chan<T> {
 }
 
 /// The receiving end of the core: the channel and the values taken out of
-/// its queue but not handed out yet (see the module docs).
+/// its locked queue but not handed out yet (see the module docs).
 pub(crate) struct Rx<T> {
     chan: Arc<Chan<T>>,
     taken: Taken<T>,
+    /// The slots' give-back counter (bounded only), held here so that
+    /// freeing a slot reads no line the senders write.
+    returns: Option<Arc<Returns>>,
 }
 
 // The taken values are never pinned: `Rx` moves them out by value only.
@@ -391,13 +474,45 @@ impl<T> std::fmt::Debug for Rx<T> {
 impl<T> Rx<T> {
     pub(crate) fn new(chan: Arc<Chan<T>>) -> Self {
         Rx {
+            returns: chan.sem.as_ref().and_then(RawSemaphore::returns),
             chan,
             taken: Taken(VecDeque::new()),
         }
     }
 
+    /// Frees the slots of `n` values handed out.
+    fn free_slots(&self, n: usize) {
+        if let Some(returns) = &self.returns {
+            if returns.add(n) {
+                if let Some(sem) = &*self.chan.sem {
+                    sem.flush_returns();
+                }
+            }
+        }
+    }
+
     pub(crate) fn chan(&self) -> &Chan<T> {
         &self.chan
+    }
+
+    /// The next value from the ring (which `chan` has): `Err(true)` if none
+    /// will ever come; `Err(false)` after storing `waker` (if any) for the
+    /// next push. A slot a sender is still writing counts as empty: that
+    /// sender wakes us. Called by `Rx`'s `&mut self` methods only.
+    fn ring_next(chan: &Chan<T>, ring: &Ring<T>, waker: Option<&Waker>) -> Result<T, bool> {
+        // SAFETY: the one receiver pops: `Rx` is not `Clone`, and this runs
+        // inside one of its `&mut self` methods.
+        if let Some(v) = unsafe { ring.pop() } {
+            return Ok(v);
+        }
+        let mut st = chan.lock();
+        let finished = chan.is_finished(&st);
+        if let (false, Some(waker)) = (finished, waker) {
+            chan.store_rx_waker(&mut st, waker);
+        }
+        drop(st);
+        // SAFETY: as above.
+        unsafe { ring.pop_synced() }.ok_or(finished)
     }
 
     /// Makes `taken` hold `want` values, or as many as are queued (at least
@@ -425,10 +540,7 @@ impl<T> Rx<T> {
             return Err(true);
         } else {
             if let Some(waker) = waker {
-                match &st.rx_waker {
-                    Some(w) if w.will_wake(waker) => {}
-                    _ => st.rx_waker = Some(waker.clone()),
-                }
+                self.chan.store_rx_waker(&mut st, waker);
             }
             return Err(false);
         }
@@ -437,14 +549,27 @@ impl<T> Rx<T> {
     }
 
     /// Hands out the oldest taken value; `fill` made sure there is one.
-    fn pop(&mut self) -> T {
+    fn pop_taken(&mut self) -> T {
         let v = self
             .taken
             .get_mut()
             .pop_front()
             .expect("`fill` took a value");
-        self.chan.free_slots(1);
+        self.free_slots(1);
         v
+    }
+
+    /// The next value (see [`ring_next`](Self::ring_next) and
+    /// [`fill`](Self::fill) for the errors).
+    fn next(&mut self, waker: Option<&Waker>) -> Result<T, bool> {
+        match &self.chan.ring {
+            Some(ring) => {
+                let v = Self::ring_next(&self.chan, ring, waker)?;
+                self.free_slots(1);
+                Ok(v)
+            }
+            None => self.fill(1, waker).map(|()| self.pop_taken()),
+        }
     }
 
     /// Pops up to `limit` values into `buf` (at least one, unless the
@@ -458,11 +583,29 @@ impl<T> Rx<T> {
         if limit == 0 {
             return Poll::Ready(0);
         }
-        match self.fill(limit, Some(cx.waker())) {
-            Ok(()) => {
+        let got = match &self.chan.ring {
+            Some(ring) => Self::ring_next(&self.chan, ring, Some(cx.waker())).map(|v| {
+                buf.push(v);
+                let mut n = 1;
+                while n < limit {
+                    // SAFETY: as in `ring_next`.
+                    let Some(v) = (unsafe { ring.pop() }) else {
+                        break;
+                    };
+                    buf.push(v);
+                    n += 1;
+                }
+                n
+            }),
+            None => self.fill(limit, Some(cx.waker())).map(|()| {
                 let n = self.taken.len().min(limit);
                 buf.extend(self.taken.get_mut().drain(..n));
-                self.chan.free_slots(n);
+                n
+            }),
+        };
+        match got {
+            Ok(n) => {
+                self.free_slots(n);
                 Poll::Ready(n)
             }
             Err(true) => Poll::Ready(0),
@@ -471,23 +614,51 @@ impl<T> Rx<T> {
     }
 
     pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        match self.fill(1, Some(cx.waker())) {
-            Ok(()) => Poll::Ready(Some(self.pop())),
+        match self.next(Some(cx.waker())) {
+            Ok(v) => Poll::Ready(Some(v)),
             Err(true) => Poll::Ready(None),
             Err(false) => Poll::Pending,
         }
     }
 
     /// `Ok(value)`, `Err(true)` if empty and closed, `Err(false)` if empty.
+    /// A value whose send has returned is always seen: a send still writing
+    /// a slot ahead of it (between two instructions) is waited for.
     pub(crate) fn try_recv(&mut self) -> Result<T, bool> {
-        self.fill(1, None).map(|()| self.pop())
+        let mut spins = 0u32;
+        loop {
+            match self.next(None) {
+                Err(false) if self.ring_busy() => {
+                    // The sender may have been preempted mid-write.
+                    if spins < BUSY_SPINS {
+                        spins += 1;
+                        spin_loop();
+                    } else {
+                        yield_now();
+                    }
+                }
+                done => return done,
+            }
+        }
+    }
+
+    /// After the ring's next slot was found not ready: whether a sender
+    /// claimed it and is writing it.
+    fn ring_busy(&self) -> bool {
+        self.chan.ring.as_ref().is_some_and(|r| r.len() > 0)
     }
 
     /// [`try_recv`](Self::try_recv) for a receiver spinning on an empty
-    /// channel: takes the lock only once the length hint shows a value, so
-    /// the spin does not keep the lock from the senders. `None`: nothing
-    /// seen yet (not even the end, which the waiting path reports).
+    /// channel: looks without the lock, so the spin does not keep the lock
+    /// from the senders. `None`: nothing seen yet (not even the end, which
+    /// the waiting path reports).
     pub(crate) fn try_recv_watching(&mut self) -> Option<Option<T>> {
+        if let Some(ring) = &self.chan.ring {
+            // SAFETY: as in `ring_next`.
+            let v = unsafe { ring.pop() }?;
+            self.free_slots(1);
+            return Some(Some(v));
+        }
         if self.taken.len() == 0 && self.chan.state.queued.load(Ordering::Relaxed) == 0 {
             return None;
         }
@@ -500,7 +671,10 @@ impl<T> Rx<T> {
 
     /// Values queued or taken, not handed out yet.
     pub(crate) fn len(&self) -> usize {
-        self.chan.lock().queue.len() + self.taken.len()
+        match &self.chan.ring {
+            Some(ring) => ring.len(),
+            None => self.chan.lock().queue.len() + self.taken.len(),
+        }
     }
 }
 
@@ -510,12 +684,13 @@ impl<T> Drop for Rx<T> {
         self.chan.close_rx();
         let queued = {
             let mut st = self.chan.lock();
-            st.rx_dropped = true;
+            self.chan.rx_state.fetch_or(DROPPED, Ordering::AcqRel);
             std::mem::take(&mut st.queue)
         };
-        // Values drop here, outside the lock (their Drop may do anything);
+        // Values drop outside the lock (their Drop may do anything);
         // `taken` drops with `self`.
         drop(queued);
+        self.chan.drain_dropped();
     }
 }
 
@@ -624,6 +799,58 @@ mod loom_tests {
                 t.join().unwrap();
             });
         }
+    }
+
+    /// Two senders claim ring slots concurrently (one on the receiver's
+    /// thread, before it receives): each one's values arrive in its order,
+    /// none lost, and the end is seen after both leave.
+    #[test]
+    fn two_senders_keep_their_order() {
+        loom::model(|| {
+            let chan = Arc::new(Chan::new(Some(3)));
+            chan.add_sender();
+            let c2 = chan.clone();
+            let t = thread::spawn(move || {
+                for v in [10u32, 11] {
+                    send(&c2, v);
+                }
+                c2.drop_sender();
+            });
+            send(&chan, 20);
+            chan.drop_sender();
+            let mut rx = Rx::new(chan);
+            let mut got = Vec::new();
+            while let Some(v) = block_on(poll_fn(|cx| rx.poll_recv(cx))) {
+                got.push(v);
+            }
+            t.join().unwrap();
+            assert_eq!(got.len(), 3);
+            got.retain(|&v| v != 20);
+            assert_eq!(got, [10, 11]);
+        });
+    }
+
+    /// Reserves a slot that is free (no waiting) and fills it.
+    fn send(chan: &Chan<u32>, v: u32) {
+        chan.try_reserve().map_err(|_| ()).unwrap();
+        chan.push_reserved(v).map_err(|_| ()).unwrap();
+    }
+
+    /// A push races the receiver's drop: the value is dropped exactly once
+    /// (loom reports a leaked `Arc`), by the receiver's drain, by the
+    /// pusher that finds `DROPPED` after its push, or handed back.
+    #[test]
+    fn push_races_receiver_drop() {
+        loom::model(|| {
+            let chan = Arc::new(Chan::new(Some(1)));
+            let rx = Rx::new(chan.clone());
+            let t = thread::spawn(move || drop(rx));
+            let _ = chan.try_push(crate::loom::sync::Arc::new(1u32));
+            t.join().unwrap();
+            assert_eq!(Arc::strong_count(&chan), 1);
+            // SAFETY: nothing else uses the ring now.
+            assert!(unsafe { chan.ring.as_ref().unwrap().pop() }.is_none());
+        });
     }
 
     /// The receiver is dropped while a sender waits for capacity: the sender

@@ -133,14 +133,11 @@ macro_rules! receiver_methods {
             #[doc = "assert_eq!(rx.blocking_recv(), Some(3));"]
             #[doc = "```"]
             pub fn blocking_recv(&mut self) -> Option<T> {
-                // Fast path: no waker set-up when a value is there now or
-                // within a short backoff.
-                match self.rx.try_recv() {
-                    Ok(v) => Some(v),
-                    Err(true) => None,
-                    Err(false) => crate::sync::blocking::retry(|| self.rx.try_recv_watching())
-                        .unwrap_or_else(|| crate::sync::blocking::block_on(self.recv())),
-                }
+                // Fast path: no waker set-up (and no lock) when a value is
+                // there now or within a short backoff; the end of the
+                // channel is reported by the waiting path.
+                crate::sync::blocking::retry(|| self.rx.try_recv_watching())
+                    .unwrap_or_else(|| crate::sync::blocking::block_on(self.recv()))
             }
 
             #[doc = "Blocks for up to `limit` values (see `recv_many` and `blocking_recv`)."]
