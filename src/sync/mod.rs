@@ -18,7 +18,8 @@
 //!   the cancel-safety rule: a dropped waiter hands back what it was given.
 //! - `batch_semaphore.rs`: the fair semaphore the rest is built on
 //!   ([`Semaphore`], [`Mutex`], [`RwLock`], [`OnceCell`], bounded
-//!   [`mpsc`]).
+//!   [`mpsc`], whose receiver gives slots back on a cache line of its own).
+//! - `own_line.rs`: `OwnLine`, a value on cache lines of its own.
 //! - `notify.rs` ([`Notify`]), `barrier.rs`, `oneshot.rs`, `broadcast.rs`,
 //!   `watch.rs`, `mpsc/`: the primitives.
 //! - `blocking.rs`: the thread parker behind `blocking_*`; `timeout.rs`:
