@@ -726,12 +726,18 @@ mod loom_tests {
             c2.drop_sender();
         });
         let mut rx = Rx::new(chan);
+        let got = drain(&mut rx);
+        t.join().unwrap();
+        (got, rx)
+    }
+
+    /// Receives until the end of the channel.
+    fn drain(rx: &mut Rx<u32>) -> Vec<u32> {
         let mut got = Vec::new();
         while let Some(v) = block_on(poll_fn(|cx| rx.poll_recv(cx))) {
             got.push(v);
         }
-        t.join().unwrap();
-        (got, rx)
+        got
     }
 
     /// Capacity 1: the sender must wait for the receiver to free the slot
@@ -818,11 +824,7 @@ mod loom_tests {
             });
             send(&chan, 20);
             chan.drop_sender();
-            let mut rx = Rx::new(chan);
-            let mut got = Vec::new();
-            while let Some(v) = block_on(poll_fn(|cx| rx.poll_recv(cx))) {
-                got.push(v);
-            }
+            let mut got = drain(&mut Rx::new(chan));
             t.join().unwrap();
             assert_eq!(got.len(), 3);
             got.retain(|&v| v != 20);
