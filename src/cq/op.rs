@@ -113,9 +113,9 @@ enum Spec<B> {
     Recv(B),
     Send(B),
     RecvFrom(B),
-    SendTo(B, SockAddr),
+    SendTo(B, SocketAddr),
     Accept,
-    Connect(SockAddr),
+    Connect(SocketAddr),
     Close(OwnedFd),
     /// Path, `open(2)` flags, mode.
     Open(CString, i32, u32),
@@ -140,9 +140,11 @@ impl<B: IoBufMut> Spec<B> {
             Spec::Recv(buf) => Kind::Recv(net::Recv::new(fd, buf, 0)),
             Spec::Send(buf) => Kind::Send(net::Send::new(fd, buf, 0)),
             Spec::RecvFrom(buf) => Kind::RecvFrom(net::RecvMsg::new(fd, vec![buf])),
-            Spec::SendTo(buf, addr) => Kind::SendTo(net::SendMsg::new(fd, vec![buf], Some(addr))),
+            Spec::SendTo(buf, addr) => {
+                Kind::SendTo(net::SendMsg::new(fd, vec![buf], Some(SockAddr::from(addr))))
+            }
             Spec::Accept => Kind::Accept(net::Accept::new(fd)),
-            Spec::Connect(addr) => Kind::Connect(net::Connect::new(fd, addr)),
+            Spec::Connect(addr) => Kind::Connect(net::Connect::new(fd, SockAddr::from(addr))),
             Spec::Close(owned) => Kind::Close(fs::Close::new(owned)),
             Spec::Open(path, flags, mode) => Kind::Open(fs::OpenAt::new(path, flags, mode)),
             Spec::Fsync(datasync) => Kind::Fsync(fs::Fsync::new(fd, datasync)),
@@ -593,7 +595,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op = zio::cq::Op::send_to(3, b"hi".to_vec(), "127.0.0.1:9".parse().unwrap());
     /// ```
     pub fn send_to(fd: RawFd, buf: B, addr: SocketAddr) -> Op<B> {
-        Op::new(fd, Spec::SendTo(buf, SockAddr::from(addr)))
+        Op::new(fd, Spec::SendTo(buf, addr))
     }
 
     /// Accepts one connection on a listening socket; [`Output::Accept`]
@@ -620,7 +622,7 @@ impl<B: IoBufMut> Op<B> {
     /// let op: zio::cq::Op = zio::cq::Op::connect(3, "127.0.0.1:80".parse().unwrap());
     /// ```
     pub fn connect(fd: RawFd, addr: SocketAddr) -> Op<B> {
-        Op::new(fd, Spec::Connect(SockAddr::from(addr)))
+        Op::new(fd, Spec::Connect(addr))
     }
 
     /// Closes `fd`; [`Output::Close`].

@@ -203,17 +203,15 @@ impl<B: IoBufMut> CompletionQueue<B> {
         if self.closed {
             return Err(SubmitError::Closed(op));
         }
-        let mut op = Some(op);
-        match self
-            .pool
-            .start(|on_ring| op.take().expect("made once").start(on_ring))
-        {
-            Some(key) => {
-                self.tokens[key.index as usize] = token;
-                Ok(OpId(key))
-            }
-            None => Err(SubmitError::Full(op.expect("not started"))),
+        if self.len() == self.capacity() {
+            return Err(SubmitError::Full(op));
         }
+        let key = self
+            .pool
+            .start(|on_ring| op.start(on_ring))
+            .expect("a queue below its capacity has an idle cell");
+        self.tokens[key.index as usize] = token;
+        Ok(OpId(key))
     }
 
     /// The next finished op, if one is ready; never waits.

@@ -34,14 +34,29 @@ use crate::time::{clock, TimerEntry, TimerHeap};
 const TAG_OP: u64 = 0;
 const TAG_CANCEL: u64 = 1;
 
-/// Ops in flight on all drivers of the process (a test hook and a leak check).
+/// Ops in flight on all drivers of the process: the unit tests' leak
+/// check. Counted in test builds only: elsewhere it would put one cache
+/// line, written by every worker, on the path of each op.
+#[cfg(test)]
 static LIVE_OPS: AtomicUsize = AtomicUsize::new(0);
 
 /// Number of ops submitted to any driver whose final completion has not yet
 /// been processed.
-#[cfg_attr(not(test), allow(dead_code))]
+#[cfg(test)]
 pub(crate) fn live_ops() -> usize {
     LIVE_OPS.load(Ordering::Acquire)
+}
+
+/// Counts an op submitted to a driver (in test builds).
+fn count_started() {
+    #[cfg(test)]
+    LIVE_OPS.fetch_add(1, Ordering::AcqRel);
+}
+
+/// Counts an op whose final completion a driver processed (in test builds).
+fn count_finished() {
+    #[cfg(test)]
+    LIVE_OPS.fetch_sub(1, Ordering::AcqRel);
 }
 
 /// A request from another thread.
@@ -209,7 +224,7 @@ impl Driver {
         if self.closing {
             return finish(op, -libc::ECANCELED);
         }
-        LIVE_OPS.fetch_add(1, Ordering::AcqRel);
+        count_started();
         let slot = self.ops.insert(op);
         let op = &self.ops[slot];
         op.set_slot(slot);
@@ -222,7 +237,7 @@ impl Driver {
                 Submitted::Done(res) if polling => {
                     let op = self.ops.remove(slot);
                     drop(op.complete(res, 0));
-                    LIVE_OPS.fetch_sub(1, Ordering::AcqRel);
+                    count_finished();
                     self.pending.released.push(op);
                 }
                 Submitted::Done(res) => self.cqes.push(Cqe {
@@ -343,7 +358,7 @@ impl Driver {
                     if let Some(w) = op.complete(cqe.res, cqe.flags) {
                         self.pending.wakers.push(w);
                     }
-                    LIVE_OPS.fetch_sub(1, Ordering::AcqRel);
+                    count_finished();
                     self.pending.released.push(op);
                 }
                 _ => {
@@ -465,15 +480,22 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&mut Driver) -> R) -> Option<R> {
 }
 
 /// Submits an op to the calling thread's driver, or to the fallback driver
-/// where none runs. Returns the op's home.
+/// where none runs, and records in `home` the driver that took it. The
+/// handle in `home` is cloned only if it named another driver: a queue
+/// reusing its cells submits to the same driver op after op.
 ///
 /// `polling`: the op's waker belongs to the future submitting it, which
 /// checks for an inline completion itself (an `Op<T>`), so none is woken.
 /// An op whose waker may belong to another task (a completion queue's)
 /// passes `false`: its inline completion is delivered, and woken, like any
 /// other.
-pub(crate) fn submit(op: RawOp, polling: bool) -> Arc<DriverShared> {
-    to_current_or_fallback(op, |d, op| d.submit_local(op, polling), Remote::Submit)
+pub(crate) fn submit(op: RawOp, polling: bool, home: &mut Option<Arc<DriverShared>>) {
+    to_current_or_fallback(
+        op,
+        |d, op| d.submit_local(op, polling),
+        Remote::Submit,
+        home,
+    )
 }
 
 /// Whether the calling thread has a driver, and it runs io_uring.
@@ -504,26 +526,35 @@ pub(crate) fn reserve(additional: usize) {
 /// Registers a timer with the calling thread's driver, or the fallback
 /// driver. Returns the driver that holds it.
 pub(crate) fn add_timer(entry: Arc<TimerEntry>) -> Arc<DriverShared> {
-    to_current_or_fallback(entry, |d, entry| d.timers.insert(entry), Remote::Timer)
+    let mut home = None;
+    to_current_or_fallback(
+        entry,
+        |d, entry| d.timers.insert(entry),
+        Remote::Timer,
+        &mut home,
+    );
+    home.expect("a driver took the timer")
 }
 
 /// Hands `item` to the calling thread's driver (`local`) or, where none
-/// runs, to the fallback driver as the request `remote(item)`. Returns the
-/// driver that took it.
+/// runs, to the fallback driver as the request `remote(item)`, and makes
+/// `home` name the driver that took it.
 fn to_current_or_fallback<T>(
     item: T,
     local: impl FnOnce(&mut Driver, T),
     remote: impl FnOnce(T) -> Remote,
-) -> Arc<DriverShared> {
+    home: &mut Option<Arc<DriverShared>>,
+) {
     let mut item = Some(item);
     let taken_here = with_current(|d| {
         local(d, item.take().expect("taken once"));
-        d.shared.clone()
+        if !home.as_ref().is_some_and(|h| Arc::ptr_eq(h, &d.shared)) {
+            *home = Some(d.shared.clone());
+        }
     });
-    if let Some(home) = taken_here {
-        return home;
+    if taken_here.is_none() {
+        let fallback = super::fallback::shared();
+        fallback.send(remote(item.expect("no driver here took it")));
+        *home = Some(fallback);
     }
-    let home = super::fallback::shared();
-    home.send(remote(item.expect("no driver here took it")));
-    home
 }

@@ -25,7 +25,7 @@ mod pool;
 mod unpark;
 mod uring;
 
-#[cfg_attr(not(test), allow(unused_imports))]
+#[cfg(test)]
 pub(crate) use driver::live_ops;
 pub(crate) use driver::{
     add_timer, install, uninstall, with_current, Completions, Driver, DriverShared,

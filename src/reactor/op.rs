@@ -486,7 +486,7 @@ impl<T: OpCode> Future for Op<T> {
             IDLE => {
                 header.waker.register(cx.waker());
                 header.state.store(IN_FLIGHT, Ordering::Release);
-                this.home = Some(driver::submit(RawOp::new(this.cell.clone()), true));
+                driver::submit(RawOp::new(this.cell.clone()), true, &mut this.home);
                 // A readiness backend may have completed it on the spot.
                 if header.state.load(Ordering::Acquire) == COMPLETED {
                     Poll::Ready(this.take_output())

@@ -248,12 +248,10 @@ impl<T: OpCode> OpPool<T> {
         let raw = unsafe { RawOp::acquire(NonNull::from(cell).cast()) };
         // Not `polling`: the queue's waker may be another task's, waiting
         // in `poll_next`; an inline completion must wake it.
-        let home = driver::submit(raw, false);
-        self.owned[index as usize] = Owned {
-            busy: true,
-            cancel_requested: false,
-            home: Some(home),
-        };
+        let owned = &mut self.owned[index as usize];
+        driver::submit(raw, false, &mut owned.home);
+        owned.busy = true;
+        owned.cancel_requested = false;
         self.len += 1;
         Some(Key { index, generation })
     }
