@@ -31,11 +31,17 @@ use crate::rt::{Rt, TaskSet, Tokio, Zio};
 pub trait IoRt {
     /// A TCP listener.
     type Listener: Send + Sync + 'static;
-    /// A connected TCP stream; also a tokio `AsyncRead + AsyncWrite` (zio's
-    /// compat layer), for hyper through `hyper_util::rt::TokioIo`.
-    type Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static;
+    /// A connected TCP stream.
+    type Stream: Unpin + Send + 'static;
     /// A file handle one task reads through with [`IoRt::read_at`].
     type File: Send + 'static;
+    /// A stream as hyper's I/O, the way a user of the runtime serves
+    /// hyper: tokio's through `hyper_util::rt::TokioIo`, zio's through
+    /// zio-hyper's `ZioIo`.
+    type HyperIo: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static;
+
+    /// Wraps a stream for hyper.
+    fn hyper_io(s: Self::Stream) -> Self::HyperIo;
 
     /// A listener on `127.0.0.1`, on a port the kernel picks, with a
     /// backlog of [`BACKLOG`].
@@ -147,6 +153,11 @@ impl IoRt for Zio {
     type Listener = zio::net::TcpListener;
     type Stream = zio::net::TcpStream;
     type File = Arc<zio::fs::File>;
+    type HyperIo = zio_hyper::ZioIo<zio::net::TcpStream>;
+
+    fn hyper_io(s: Self::Stream) -> Self::HyperIo {
+        zio_hyper::ZioIo::new(s)
+    }
 
     async fn bind_loopback() -> (Self::Listener, SocketAddr) {
         let (l, addr) = loopback_listener();
@@ -247,6 +258,11 @@ impl IoRt for Tokio {
     type Listener = tokio::net::TcpListener;
     type Stream = tokio::net::TcpStream;
     type File = tokio::fs::File;
+    type HyperIo = hyper_util::rt::TokioIo<tokio::net::TcpStream>;
+
+    fn hyper_io(s: Self::Stream) -> Self::HyperIo {
+        hyper_util::rt::TokioIo::new(s)
+    }
 
     async fn bind_loopback() -> (Self::Listener, SocketAddr) {
         let (l, addr) = loopback_listener();

@@ -4,10 +4,12 @@
 //! server process's (the generator is another process).
 //!
 //! The server is written once over [`Rt`]: hyper sees the runtime's TCP
-//! stream through `hyper_util::rt::TokioIo` (tokio's I/O traits, which
-//! zio's streams implement) and spawns HTTP/2 streams with [`Exec`]. A
-//! zio-native hyper integration would be one more `Rt` stream type; the
-//! load generators ([`loadgen`]) need only an address.
+//! stream the way a user of that runtime serves hyper ([`IoRt::hyper_io`]:
+//! `hyper_util::rt::TokioIo` for tokio, zio-hyper's `ZioIo` for zio) and
+//! spawns HTTP/2 streams with [`Exec`]. The load generators ([`loadgen`])
+//! need only an address.
+//!
+//! [`IoRt::hyper_io`]: crate::io::IoRt::hyper_io
 
 pub mod loadgen;
 
@@ -22,7 +24,6 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 
 use crate::harness::{Config, Harness};
 use crate::rt::Rt;
@@ -95,7 +96,7 @@ async fn serve<R: Rt>(s: R::Stream, tool: Tool) -> u64 {
         counter.fetch_add(1, Ordering::Relaxed);
         async { Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(HELLO)))) }
     });
-    let io = TokioIo::new(s);
+    let io = R::hyper_io(s);
     let _ = match tool {
         Tool::Wrk => {
             hyper::server::conn::http1::Builder::new()
