@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::process::Command;
 
 use crate::harness::{Config, Engine};
-use crate::row::{median_per_op, median_tail, Row};
+use crate::row::{median_cpu_per_op, median_per_op, median_tail, Row};
 use crate::rt::Flavor;
 use crate::span::Sample;
 use crate::stats::{fmt_secs, Stats};
@@ -131,7 +131,7 @@ fn detail_table(rows: &[Row]) -> String {
                     continue;
                 };
                 let t = Stats::of(xs.iter().map(Sample::secs_per_op));
-                let cpu = Stats::of(xs.iter().map(Sample::cpu_per_op)).median;
+                let cpu = median_cpu_per_op(xs);
                 let _ = writeln!(
                     s,
                     "| {} | {} | {} | {} | {}–{} | {}–{} | {} | {} |",
@@ -214,10 +214,12 @@ fn baseline_table(rows: &[Row], baselines: &[Baseline]) -> String {
 }
 
 /// The other contenders (flume, async-channel, crossbeam-channel…), each
-/// against zio-uring's best flavor on the same row.
+/// against zio-uring's best flavor on the same row, with the CPU time
+/// each spent per operation (a contender on more threads can be faster
+/// and still cost more).
 fn extras_table(rows: &[Row]) -> String {
     let mut s = String::from(
-        "| workload | contender | median/op | time ÷ zio-uring's |\n|---|---|---:|---:|\n",
+        "| workload | contender | median/op | CPU/op | time ÷ zio-uring's |\n|---|---|---:|---:|---:|\n",
     );
     for r in rows {
         let zio = r.best(Engine::ZioUring).map(|(_, xs)| median_per_op(xs));
@@ -225,9 +227,10 @@ fn extras_table(rows: &[Row]) -> String {
             let t = median_per_op(xs);
             let _ = writeln!(
                 s,
-                "| {} | {name} | {} | {} |",
+                "| {} | {name} | {} | {} | {} |",
                 r.workload,
                 fmt_secs(t),
+                fmt_secs(median_cpu_per_op(xs)),
                 zio.map_or("—".to_string(), |z| format!("{:.2}×", t / z)),
             );
         }

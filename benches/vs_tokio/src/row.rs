@@ -26,6 +26,12 @@ pub fn median_per_op(xs: &[Sample]) -> f64 {
     Stats::of(xs.iter().map(Sample::secs_per_op)).median
 }
 
+/// Median CPU time (the process's user + system) per operation of `xs`,
+/// in seconds.
+pub fn median_cpu_per_op(xs: &[Sample]) -> f64 {
+    Stats::of(xs.iter().map(Sample::cpu_per_op)).median
+}
+
 /// Median over the rounds of `xs` of the p99 latency, in seconds; `None`
 /// if the rounds measured none.
 pub fn median_tail(xs: &[Sample]) -> Option<f64> {
