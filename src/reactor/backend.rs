@@ -40,6 +40,9 @@ impl fmt::Display for IoBackend {
     }
 }
 
+/// One per driver, built once and never moved on a hot path, so the size
+/// difference between the variants costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Backend {
     Uring(Uring),
     Epoll(Epoll),

@@ -38,6 +38,31 @@ pub(crate) struct Uring {
     eventfd_armed: bool,
     /// Where that read lands; heap-allocated so it stays put.
     eventfd_buf: Box<u64>,
+    /// SQEs held back to the end of the batch (see [`goes_last`]), in the
+    /// order they were pushed.
+    last: Vec<Entry>,
+}
+
+/// Whether an SQE goes to the end of its batch: the ops that wait for
+/// data (receives, readiness polls), and the cancels and closes that must
+/// stay behind the ops they act on.
+///
+/// A batch is submitted in order. A receive submitted ahead of the send
+/// that feeds it (client and server in one process, over loopback or a
+/// Unix socket) finds nothing, arms a poll and completes later through
+/// the kernel's task work; behind that send, it finds the data and
+/// completes at once. One connection's echo round trip on one thread:
+/// 13.6 us -> 11.8 us. A cancel (of an op by address, or by descriptor)
+/// and a close keep their order among these, so they never overtake an
+/// op they are meant to follow; everything else in the batch is
+/// independent of them.
+fn goes_last(entry: &Entry) -> bool {
+    let code = entry.get_opcode() as u8;
+    code == opcode::Recv::CODE
+        || code == opcode::RecvMsg::CODE
+        || code == opcode::PollAdd::CODE
+        || code == opcode::AsyncCancel::CODE
+        || code == opcode::Close::CODE
 }
 
 /// `user_data` of the timeout SQE armed for a timed wait on kernels
@@ -70,13 +95,24 @@ impl Uring {
             wait_ts: Box::new(Timespec::new()),
             eventfd_armed: false,
             eventfd_buf: Box::new(0),
+            last: Vec::new(),
         })
     }
 
-    /// Queues one SQE. When the SQ is full, submits what is queued first
-    /// (reaping completions into `out` if the kernel asks for room in the
-    /// CQ), so an op never fails for lack of space.
+    /// Queues one SQE for the next submission; receives, polls, cancels
+    /// and closes go at its end ([`goes_last`]).
     pub(crate) fn push(&mut self, entry: &Entry, out: &mut Vec<Cqe>) {
+        if goes_last(entry) {
+            self.last.push(entry.clone());
+        } else {
+            self.push_now(entry, out);
+        }
+    }
+
+    /// Puts one SQE in the SQ. When the SQ is full, submits what is queued
+    /// first (reaping completions into `out` if the kernel asks for room in
+    /// the CQ), so an op never fails for lack of space.
+    fn push_now(&mut self, entry: &Entry, out: &mut Vec<Cqe>) {
         loop {
             // SAFETY: every entry the driver builds points only into memory
             // that the op's cell keeps alive and unmoved until its CQE has
@@ -95,6 +131,14 @@ impl Uring {
     /// draining the CQ; an SQE the kernel did not take stays queued, and no
     /// buffer is released before its CQE, so nothing is lost or freed early.
     pub(crate) fn enter(&mut self, wait: bool, timeout: Option<Duration>, out: &mut Vec<Cqe>) {
+        // The held-back SQEs join the SQ now, last. Taken out first: a full
+        // SQ makes `push_now` submit through a nested `enter`, which then
+        // finds none.
+        let mut last = std::mem::take(&mut self.last);
+        for entry in last.drain(..) {
+            self.push_now(&entry, out);
+        }
+        self.last = last;
         if !wait {
             let idle = {
                 let sq = self.ring.submission();
@@ -203,7 +247,7 @@ impl Uring {
 
     /// No read of the eventfd is in the kernel any more.
     pub(crate) fn is_idle(&self) -> bool {
-        !self.eventfd_armed
+        !self.eventfd_armed && self.last.is_empty()
     }
 
     /// Arms the timeout SQE for a timed wait, replacing an earlier one.
@@ -262,5 +306,97 @@ mod tests {
             "the wait swallowed a wake and blocked with no eventfd read armed"
         );
         assert!(!ring.eventfd_armed);
+    }
+
+    /// A connected pair of Unix stream sockets.
+    fn socket_pair() -> (OwnedFd, OwnedFd) {
+        let mut fds = [0; 2];
+        // SAFETY: writes two descriptors into `fds`; checked below.
+        let rc = unsafe {
+            libc::socketpair(
+                libc::AF_UNIX,
+                libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
+                0,
+                fds.as_mut_ptr(),
+            )
+        };
+        assert_eq!(rc, 0);
+        // SAFETY: both are fresh descriptors that nothing else owns.
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+    }
+
+    /// Reaps until the CQEs with `user_data` in `want` have all arrived.
+    fn wait_for(ring: &mut Uring, want: &[u64]) -> Vec<Cqe> {
+        let mut out = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !want
+            .iter()
+            .all(|u| out.iter().any(|c: &Cqe| c.user_data == *u))
+        {
+            assert!(Instant::now() < deadline, "completions missing: {out:?}");
+            ring.enter(true, Some(Duration::from_millis(100)), &mut out);
+        }
+        out
+    }
+
+    fn result_of(cqes: &[Cqe], user_data: u64) -> i32 {
+        cqes.iter()
+            .find(|c| c.user_data == user_data)
+            .expect("completed")
+            .res
+    }
+
+    /// Receives go to the end of the batch, but a cancel pushed after a
+    /// receive stays behind it: it finds the receive and stops it, rather
+    /// than overtaking it, finding nothing, and leaving it in flight.
+    #[test]
+    fn a_cancel_stays_behind_the_receive_it_cancels() {
+        let Ok(mut ring) = Uring::new(&RingConfig::default(), false) else {
+            return; // no io_uring here
+        };
+        let (a, _b) = socket_pair();
+        let mut buf = [0u8; 8];
+        let mut out = Vec::new();
+        let recv = opcode::Recv::new(io_uring::types::Fd(a.as_raw_fd()), buf.as_mut_ptr(), 8)
+            .build()
+            .user_data(8);
+        ring.push(&recv, &mut out);
+        ring.push(&opcode::AsyncCancel::new(8).build().user_data(16), &mut out);
+        ring.push(&opcode::Nop::new().build().user_data(24), &mut out);
+        let cqes = wait_for(&mut ring, &[8, 16, 24]);
+        assert_eq!(result_of(&cqes, 8), -libc::ECANCELED);
+        assert_eq!(result_of(&cqes, 16), 0, "the cancel found the receive");
+        // The receive wrote nothing into `buf`, which lived until its CQE.
+        assert_eq!(buf, [0; 8]);
+    }
+
+    /// A receive queued before the send that feeds it, in one batch, goes
+    /// in behind that send: it finds the data at once, so on a ring that
+    /// defers task work (completions of armed polls wait for the next
+    /// wait) both complete within the submitting call.
+    #[test]
+    fn a_receive_queued_before_its_send_completes_at_once() {
+        let Ok(mut ring) = Uring::new(&RingConfig::default(), true) else {
+            return; // no io_uring here
+        };
+        let (a, b) = socket_pair();
+        let mut buf = [0u8; 5];
+        let msg = *b"hello";
+        let mut out = Vec::new();
+        let recv = opcode::Recv::new(io_uring::types::Fd(a.as_raw_fd()), buf.as_mut_ptr(), 5)
+            .build()
+            .user_data(8);
+        let send = opcode::Send::new(io_uring::types::Fd(b.as_raw_fd()), msg.as_ptr(), 5)
+            .build()
+            .user_data(16);
+        ring.push(&recv, &mut out);
+        ring.push(&send, &mut out);
+        ring.enter(false, None, &mut out);
+        assert_eq!(
+            (result_of(&out, 8), result_of(&out, 16)),
+            (5, 5),
+            "both completed in the submitting call"
+        );
+        assert_eq!(&buf, b"hello");
     }
 }
