@@ -325,6 +325,15 @@ mod tests {
         unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
     }
 
+    /// A receive from `fd` into `buf`. The caller keeps `buf` alive until
+    /// the CQE tagged `user_data` has been reaped.
+    fn recv_into(fd: &OwnedFd, buf: &mut [u8], user_data: u64) -> Entry {
+        let len = u32::try_from(buf.len()).expect("a small buffer");
+        opcode::Recv::new(io_uring::types::Fd(fd.as_raw_fd()), buf.as_mut_ptr(), len)
+            .build()
+            .user_data(user_data)
+    }
+
     /// Reaps until the CQEs with `user_data` in `want` have all arrived.
     fn wait_for(ring: &mut Uring, want: &[u64]) -> Vec<Cqe> {
         let mut out = Vec::new();
@@ -357,9 +366,7 @@ mod tests {
         let (a, _b) = socket_pair();
         let mut buf = [0u8; 8];
         let mut out = Vec::new();
-        let recv = opcode::Recv::new(io_uring::types::Fd(a.as_raw_fd()), buf.as_mut_ptr(), 8)
-            .build()
-            .user_data(8);
+        let recv = recv_into(&a, &mut buf, 8);
         ring.push(&recv, &mut out);
         ring.push(&opcode::AsyncCancel::new(8).build().user_data(16), &mut out);
         ring.push(&opcode::Nop::new().build().user_data(24), &mut out);
@@ -383,9 +390,7 @@ mod tests {
         let mut buf = [0u8; 5];
         let msg = *b"hello";
         let mut out = Vec::new();
-        let recv = opcode::Recv::new(io_uring::types::Fd(a.as_raw_fd()), buf.as_mut_ptr(), 5)
-            .build()
-            .user_data(8);
+        let recv = recv_into(&a, &mut buf, 8);
         let send = opcode::Send::new(io_uring::types::Fd(b.as_raw_fd()), msg.as_ptr(), 5)
             .build()
             .user_data(16);
