@@ -1,15 +1,17 @@
 //! The baselines the parent runs after the rows (never interleaved with
 //! them: they use no runtime): raw async-task for spawn+join, raw io_uring
-//! for the file rows (the CompletionQueue row included), iperf3 for loopback bulk. Each runs only if its row
-//! was measured.
+//! for the echo rows (two ways of receiving) and the file rows (the
+//! CompletionQueue row included), iperf3 for loopback bulk. Each runs only
+//! if its row was measured.
 
+use crate::echo_raw::Receive;
 use crate::files::{random_page, Files, CHUNK, PAGE};
 use crate::harness::Config;
 use crate::report::Baseline;
 use crate::row::Row;
 use crate::uring_raw::Reads;
 use crate::workload::Workload;
-use crate::{bulk, iperf, raw, sched, uring_raw};
+use crate::{bulk, echo, echo_raw, iperf, raw, sched, uring_raw};
 
 /// Whether a row named `name` was measured.
 fn measured(rows: &[Row], name: &str) -> bool {
@@ -49,6 +51,21 @@ pub fn run(cfg: &Config, rows: &[Row], files: Option<&Files>) -> Vec<Baseline> {
             what: "raw async-task (VecDeque executor, 1 thread)".to_string(),
             samples: raw::spawn_many(spawn.tasks, cfg.warmup, cfg.rounds),
         });
+    }
+    for e in echo::workloads(cfg) {
+        if !measured(rows, &e.name()) {
+            continue;
+        }
+        for receive in [Receive::PerConnection, Receive::ProvidedRing] {
+            eprintln!("running {} baseline for {}", receive.what(), e.name());
+            if let Some(samples) = echo_raw::baseline(&e, receive, cfg.warmup, cfg.rounds) {
+                out.push(Baseline {
+                    workload: e.name(),
+                    what: receive.what().to_string(),
+                    samples,
+                });
+            }
+        }
     }
     if let Some(f) = files {
         let rand = Reads {

@@ -6,14 +6,14 @@
 
 use std::future::Future;
 
-use crate::harness::Harness;
+use crate::harness::{Config, Harness};
 use crate::rt::Rt;
 use crate::span::Span;
 use crate::workload::{sum, Throughput, Workload};
 
-/// Registers every echo workload with `h`.
-pub fn register(h: &mut Harness) {
-    let c = h.cfg.clone();
+/// Every echo workload of a run configured by `c`.
+pub fn workloads(c: &Config) -> Vec<Echo> {
+    let mut all = Vec::new();
     for size in [64, 4096] {
         for conns in [1, 64, 512] {
             // Messages per connection: iterations of ~10 ms.
@@ -22,14 +22,22 @@ pub fn register(h: &mut Harness) {
                 64 => c.size(64, 8),
                 _ => c.size(16, 2),
             };
-            h.bench(Echo { conns, size, msgs });
+            all.push(Echo { conns, size, msgs });
         }
+    }
+    all
+}
+
+/// Registers every echo workload with `h`.
+pub fn register(h: &mut Harness) {
+    for e in workloads(&h.cfg.clone()) {
+        h.bench(e);
     }
 }
 
 /// The byte `j` of message `i` of connection `c`: differs between
 /// connections and messages, so a misrouted or stale echo is caught.
-fn pattern(c: usize, i: usize, j: usize) -> u8 {
+pub fn pattern(c: usize, i: usize, j: usize) -> u8 {
     (c.wrapping_mul(131) ^ i.wrapping_mul(31) ^ j) as u8
 }
 

@@ -19,6 +19,7 @@ mod chan;
 mod chart;
 mod child;
 mod echo;
+mod echo_raw;
 mod files;
 mod harness;
 mod http;

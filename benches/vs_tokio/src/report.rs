@@ -180,12 +180,12 @@ fn tail_table(rows: &[Row]) -> String {
     s
 }
 
-/// Each baseline against the rows it applies to: time per operation, and
-/// each engine's speed as a share of the baseline's.
+/// Each baseline against the rows it applies to: time and CPU time per
+/// operation, and each engine's speed as a share of the baseline's.
 fn baseline_table(rows: &[Row], baselines: &[Baseline]) -> String {
     let mut s = String::from(
-        "| workload | baseline | baseline/op | tokio (best) | zio-uring | zio-epoll |\n\
-         |---|---|---:|---:|---:|---:|\n",
+        "| workload | baseline | baseline/op | baseline CPU/op | tokio (best) | zio-uring | zio-epoll |\n\
+         |---|---|---:|---:|---:|---:|---:|\n",
     );
     for b in baselines {
         let base = median_per_op(&b.samples);
@@ -198,12 +198,13 @@ fn baseline_table(rows: &[Row], baselines: &[Baseline]) -> String {
             };
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 r.workload,
                 b.what,
                 [fmt_secs(base), rate(r.throughput, base)]
                     .join(" ")
                     .trim_end(),
+                fmt_secs(median_cpu_per_op(&b.samples)),
                 share(Engine::Tokio),
                 share(Engine::ZioUring),
                 share(Engine::ZioEpoll),
