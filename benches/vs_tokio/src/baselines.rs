@@ -1,17 +1,19 @@
 //! The baselines the parent runs after the rows (never interleaved with
 //! them: they use no runtime): raw async-task for spawn+join, raw io_uring
-//! for the echo rows (two ways of receiving) and the file rows (the
-//! CompletionQueue row included), iperf3 for loopback bulk. Each runs only
-//! if its row was measured.
+//! for the echo rows (two ways of receiving), the HTTP/1.1 row (a
+//! responder under the same load) and the file rows (the CompletionQueue
+//! row included), iperf3 for loopback bulk. Each runs only if its row was
+//! measured.
 
 use crate::echo_raw::Receive;
 use crate::files::{random_page, Files, CHUNK, PAGE};
 use crate::harness::Config;
+use crate::http::loadgen::Tool;
 use crate::report::Baseline;
 use crate::row::Row;
 use crate::uring_raw::Reads;
 use crate::workload::Workload;
-use crate::{bulk, echo, echo_raw, iperf, raw, sched, uring_raw};
+use crate::{bulk, echo, echo_raw, http, iperf, raw, sched, uring_raw};
 
 /// Whether a row named `name` was measured.
 fn measured(rows: &[Row], name: &str) -> bool {
@@ -65,6 +67,24 @@ pub fn run(cfg: &Config, rows: &[Row], files: Option<&Files>) -> Vec<Baseline> {
                     samples,
                 });
             }
+        }
+    }
+    for load in http::loads().into_iter().filter(|l| l.tool == Tool::Wrk) {
+        let hello = http::Hello { load };
+        if !measured(rows, &hello.name()) {
+            continue;
+        }
+        eprintln!("running raw io_uring HTTP/1.1 baseline");
+        let (warmup, rounds) = hello.rounds(cfg);
+        if let Some((samples, busy)) = http::raw::baseline(&hello.load, warmup, rounds) {
+            out.push(Baseline {
+                workload: hello.name(),
+                what: format!(
+                    "raw io_uring responder, 1 thread (wrk used {:.0}% of a CPU)",
+                    100.0 * busy
+                ),
+                samples,
+            });
         }
     }
     if let Some(f) = files {

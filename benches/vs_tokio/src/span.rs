@@ -38,9 +38,20 @@ impl Sample {
 
 /// User + system CPU time of this process so far.
 pub fn process_cpu() -> Duration {
+    rusage_cpu(libc::RUSAGE_SELF)
+}
+
+/// User + system CPU time of this process's children that have ended
+/// and been waited for (a load generator run to completion), so far.
+pub fn children_cpu() -> Duration {
+    rusage_cpu(libc::RUSAGE_CHILDREN)
+}
+
+/// User + system CPU time that `getrusage(who)` reports.
+fn rusage_cpu(who: libc::c_int) -> Duration {
     let mut ru = std::mem::MaybeUninit::<libc::rusage>::uninit();
     // SAFETY: `ru` is a valid out-pointer for one `rusage`.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, ru.as_mut_ptr()) };
+    let rc = unsafe { libc::getrusage(who, ru.as_mut_ptr()) };
     assert_eq!(rc, 0, "getrusage: {}", std::io::Error::last_os_error());
     // SAFETY: getrusage succeeded, so it initialized `ru`.
     let ru = unsafe { ru.assume_init() };

@@ -12,6 +12,7 @@
 //! [`IoRt::hyper_io`]: crate::io::IoRt::hyper_io
 
 pub mod loadgen;
+pub mod raw;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -34,11 +35,10 @@ use loadgen::{Load, Tool};
 /// The response body.
 const HELLO: &[u8] = b"Hello, World!";
 
-/// Registers the HTTP/1.1 and HTTP/2 rows whose load generator is
-/// installed; returns a note for each one that is not.
-pub fn register(h: &mut Harness) -> Vec<String> {
+/// The loads of the HTTP/1.1 and HTTP/2 rows.
+pub fn loads() -> [Load; 2] {
     let secs = 1;
-    let loads = [
+    [
         Load {
             tool: Tool::Wrk,
             conns: 64,
@@ -51,9 +51,14 @@ pub fn register(h: &mut Harness) -> Vec<String> {
             streams: 16,
             secs,
         },
-    ];
+    ]
+}
+
+/// Registers the HTTP/1.1 and HTTP/2 rows whose load generator is
+/// installed; returns a note for each one that is not.
+pub fn register(h: &mut Harness) -> Vec<String> {
     let mut notes = Vec::new();
-    for load in loads {
+    for load in loads() {
         if load.available() {
             h.bench(Hello { load });
         } else {

@@ -1,0 +1,302 @@
+//! The physical limit of the HTTP/1.1 row: a responder driven by hand on
+//! one io_uring ring on one thread, under the same `wrk` load. It parses
+//! nothing but the end of each request head and answers each request with
+//! as many bytes as hyper's answer (status line, content-length, a date of
+//! the same length, fixed, and the body), so what a request costs is the
+//! kernel's TCP work, its own and the generator's: no server on this
+//! machine gets more requests per second out of this generator. The
+//! generator's CPU use is measured beside it.
+
+use std::net::{SocketAddr, TcpListener};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use io_uring::{cqueue, opcode, squeue, types, IoUring};
+
+use super::loadgen::Load;
+use crate::span::{children_cpu, Sample, Span};
+
+/// hyper's answer to the hello row's requests, byte for byte but the date.
+const RESPONSE: &[u8] =
+    b"HTTP/1.1 200 OK\r\ncontent-length: 13\r\ndate: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\nHello, World!";
+
+/// The end of a request head (the row's requests have no body).
+const HEAD_END: &[u8] = b"\r\n\r\n";
+
+/// The largest request head a connection buffers.
+const HEAD_MAX: usize = 4096;
+
+/// The user data of the multishot accept and of its cancel; a
+/// connection's receive and send are `slot << 1 | 0` and `slot << 1 | 1`.
+const ACCEPT: u64 = u64::MAX;
+const CANCEL: u64 = u64::MAX - 1;
+
+/// One connection: requests received and answers not yet sent.
+struct Conn {
+    fd: OwnedFd,
+    head: Vec<u8>,
+    filled: usize,
+    out: Vec<u8>,
+    sent: usize,
+}
+
+/// The responder's state. It owns every buffer the kernel may write into
+/// or read from; dropped with entries still in flight (a failed check
+/// unwinding), it leaks them.
+struct Responder {
+    conns: Vec<Option<Conn>>,
+    free: Vec<usize>,
+    pending: Vec<squeue::Entry>,
+    in_flight: usize,
+    accepting: bool,
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        if self.in_flight > 0 {
+            std::mem::forget(std::mem::take(&mut self.conns));
+        }
+    }
+}
+
+impl Responder {
+    fn conn(&mut self, slot: usize) -> &mut Conn {
+        self.conns[slot]
+            .as_mut()
+            .expect("a completion for a closed slot")
+    }
+
+    /// Connection `slot` receives into the rest of its head buffer.
+    fn recv(&mut self, slot: usize) {
+        let c = self.conn(slot);
+        let rest = &mut c.head[c.filled..];
+        let e = opcode::Recv::new(
+            types::Fd(c.fd.as_raw_fd()),
+            rest.as_mut_ptr(),
+            rest.len() as u32,
+        );
+        self.pending.push(e.build().user_data((slot as u64) << 1));
+    }
+
+    /// Connection `slot` sends the rest of its answers.
+    fn send(&mut self, slot: usize) {
+        let c = self.conn(slot);
+        let rest = &c.out[c.sent..];
+        let e = opcode::Send::new(
+            types::Fd(c.fd.as_raw_fd()),
+            rest.as_ptr(),
+            rest.len() as u32,
+        );
+        self.pending
+            .push(e.build().user_data((slot as u64) << 1 | 1));
+    }
+
+    /// Takes a new connection.
+    fn open(&mut self, fd: OwnedFd) {
+        let one: libc::c_int = 1;
+        // SAFETY: `fd` is an open TCP socket and `one` a c_int of the
+        // size passed.
+        let rc = unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_NODELAY,
+                (&one as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        assert_eq!(rc, 0, "nodelay: {}", std::io::Error::last_os_error());
+        let conn = Conn {
+            fd,
+            head: vec![0; HEAD_MAX],
+            filled: 0,
+            out: Vec::with_capacity(RESPONSE.len()),
+            sent: 0,
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.conns[slot] = Some(conn);
+                slot
+            }
+            None => {
+                self.conns.push(Some(conn));
+                self.conns.len() - 1
+            }
+        };
+        self.recv(slot);
+    }
+
+    /// Connection `slot` got `n` bytes: answers every whole request head,
+    /// or receives more.
+    fn received(&mut self, slot: usize, n: usize) {
+        let c = self.conn(slot);
+        c.filled += n;
+        let mut start = 0;
+        while let Some(end) = c.head[start..c.filled]
+            .windows(HEAD_END.len())
+            .position(|w| w == HEAD_END)
+        {
+            start += end + HEAD_END.len();
+            c.out.extend_from_slice(RESPONSE);
+        }
+        c.head.copy_within(start..c.filled, 0);
+        c.filled -= start;
+        if !c.out.is_empty() {
+            self.send(slot);
+        } else if c.filled < HEAD_MAX {
+            self.recv(slot);
+        } else {
+            panic!("raw HTTP: a request head over {HEAD_MAX} bytes");
+        }
+    }
+
+    /// Handles one completion.
+    fn complete(&mut self, user_data: u64, res: i32, flags: u32, stopping: bool) {
+        if !cqueue::more(flags) {
+            self.in_flight -= 1;
+        }
+        match user_data {
+            CANCEL => {}
+            ACCEPT => {
+                if !cqueue::more(flags) {
+                    self.accepting = false;
+                }
+                if res >= 0 {
+                    // SAFETY: a successful accept returns a new descriptor
+                    // that nothing else owns.
+                    let fd = unsafe { OwnedFd::from_raw_fd(res) };
+                    if !stopping {
+                        self.open(fd);
+                    }
+                } else {
+                    assert!(
+                        res == -libc::ECANCELED,
+                        "raw HTTP: accept: {}",
+                        std::io::Error::from_raw_os_error(-res)
+                    );
+                }
+            }
+            _ => {
+                let slot = (user_data >> 1) as usize;
+                if res <= 0 {
+                    // End of stream or an error (the generator resets its
+                    // connections when it ends): the connection is done.
+                    self.conns[slot] = None;
+                    self.free.push(slot);
+                } else if user_data & 1 == 0 {
+                    self.received(slot, res as usize);
+                } else {
+                    let c = self.conn(slot);
+                    c.sent += res as usize;
+                    if c.sent < c.out.len() {
+                        self.send(slot);
+                    } else {
+                        c.out.clear();
+                        c.sent = 0;
+                        self.recv(slot);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pushes the pending entries, submits them and waits for at least
+    /// one completion.
+    fn submit_and_wait(&mut self, uring: &mut IoUring) {
+        self.in_flight += self.pending.len();
+        for e in self.pending.drain(..) {
+            // SAFETY: every buffer an entry points into (a connection's head
+            // or answers) is owned by this responder, whose heap blocks do
+            // not move, and is neither reused nor freed until the entry's
+            // completion: a connection has one entry at a time and is
+            // dropped only at its last completion; `in_flight` counts the
+            // entries, and a responder dropped before it drains leaks them.
+            while unsafe { uring.submission().push(&e) }.is_err() {
+                uring.submit().expect("io_uring_enter");
+            }
+        }
+        uring.submit_and_wait(1).expect("io_uring_enter");
+    }
+}
+
+/// Serves `listener` until `stop` is set and a connection wakes it, then
+/// until every connection has closed.
+fn serve(listener: TcpListener, stop: &AtomicBool) {
+    let mut uring = IoUring::builder()
+        .setup_single_issuer()
+        .setup_defer_taskrun()
+        .build(1024)
+        .or_else(|_| IoUring::new(1024))
+        .expect("io_uring setup");
+    let mut r = Responder {
+        conns: Vec::new(),
+        free: Vec::new(),
+        pending: vec![opcode::AcceptMulti::new(types::Fd(listener.as_raw_fd()))
+            .build()
+            .user_data(ACCEPT)],
+        in_flight: 0,
+        accepting: true,
+    };
+    let mut cqes = Vec::new();
+    let mut cancelled = false;
+    while r.in_flight + r.pending.len() > 0 {
+        r.submit_and_wait(&mut uring);
+        cqes.extend(
+            uring
+                .completion()
+                .map(|c| (c.user_data(), c.result(), c.flags())),
+        );
+        let stopping = stop.load(Ordering::Acquire);
+        for (user_data, res, flags) in cqes.drain(..) {
+            r.complete(user_data, res, flags, stopping);
+        }
+        if stopping && r.accepting && !cancelled {
+            cancelled = true;
+            let cancel = opcode::AsyncCancel::new(ACCEPT).build().user_data(CANCEL);
+            r.pending.push(cancel);
+        }
+    }
+}
+
+/// One load run against a fresh responder: the sample (requests, the
+/// responder's CPU) and the generator's CPU time.
+fn once(load: &Load) -> (Sample, Duration) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr: SocketAddr = listener.local_addr().expect("local_addr");
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let server = std::thread::spawn(move || serve(listener, &flag));
+    let generator = children_cpu();
+    let span = Span::new();
+    let outcome = load.run(addr);
+    span.stop();
+    let generator = children_cpu() - generator;
+    stop.store(true, Ordering::Release);
+    drop(std::net::TcpStream::connect(addr).expect("wake the responder"));
+    server.join().expect("raw HTTP responder panicked");
+    assert_eq!(outcome.failed, 0, "raw HTTP load: {outcome:?}");
+    assert!(outcome.ok > 0, "raw HTTP: no request answered");
+    (span.sample(outcome.ok), generator)
+}
+
+/// `rounds` load runs after `warmup`, and the median share of one CPU the
+/// generator used; `None` if io_uring is not available here.
+pub fn baseline(load: &Load, warmup: usize, rounds: usize) -> Option<(Vec<Sample>, f64)> {
+    if let Err(e) = IoUring::new(8) {
+        eprintln!("raw HTTP baseline skipped: {e}");
+        return None;
+    }
+    for _ in 0..warmup {
+        once(load);
+    }
+    let (samples, mut busy): (Vec<Sample>, Vec<f64>) = (0..rounds)
+        .map(|_| {
+            let (s, generator) = once(load);
+            (s, generator.as_secs_f64() / s.wall.as_secs_f64())
+        })
+        .unzip();
+    busy.sort_by(f64::total_cmp);
+    Some((samples, busy[busy.len() / 2]))
+}
