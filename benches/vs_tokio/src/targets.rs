@@ -89,6 +89,23 @@ fn within_extra(s: &mut String, rows: &[Row], row: &str, extra: &str, target: &s
     }
 }
 
+/// What the baseline `b` reaches against tokio's better flavor on its
+/// rows: the most any server could show there.
+fn ceiling(s: &mut String, rows: &[Row], b: &Baseline) {
+    let base = median_per_op(&b.samples);
+    for r in rows.iter().filter(|r| r.workload.starts_with(&b.workload)) {
+        if let Some((_, xs)) = r.best(Engine::Tokio) {
+            let _ = writeln!(
+                s,
+                "- the ceiling of {}: {}, which does no HTTP work, reaches {:.2}× tokio",
+                r.workload,
+                b.what,
+                median_per_op(xs) / base
+            );
+        }
+    }
+}
+
 /// On each row starting with `row`, zio-uring's p99 latency (in its
 /// better flavor) must be no worse than tokio's (in tokio's better one).
 fn tail_no_worse(s: &mut String, rows: &[Row], row: &str, target: &str) {
@@ -133,6 +150,9 @@ pub fn section(rows: &[Row], baselines: &[Baseline], quick: bool) -> String {
         1.2,
         |r| r.workload.starts_with("http1"),
     );
+    for b in baselines.iter().filter(|b| b.workload.starts_with("http1")) {
+        ceiling(&mut s, rows, b);
+    }
     tail_no_worse(
         &mut s,
         rows,
