@@ -13,19 +13,29 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
-use crate::harness::Harness;
+use crate::harness::{Config, Harness};
 use crate::rt::Rt;
 use crate::span::Span;
 use crate::workload::{sum, Throughput, Workload};
 
+/// The accept churn workloads of a run configured by `c`.
+pub fn churns(c: &Config) -> Vec<AcceptChurn> {
+    let conns = c.size(2_000, 200);
+    [1, 16].map(|clients| AcceptChurn { conns, clients }).into()
+}
+
+/// The accept burst workload.
+pub fn burst() -> AcceptBurst {
+    // Within the benchmark listeners' backlog (`io::BACKLOG`).
+    AcceptBurst { conns: 512 }
+}
+
 /// Registers the accept workloads with `h`.
 pub fn register(h: &mut Harness) {
-    let conns = h.cfg.size(2_000, 200);
-    for clients in [1, 16] {
-        h.bench(AcceptChurn { conns, clients });
+    for churn in churns(&h.cfg.clone()) {
+        h.bench(churn);
     }
-    // Within the benchmark listeners' backlog (`io::BACKLOG`).
-    h.bench(AcceptBurst { conns: 512 });
+    h.bench(burst());
 }
 
 /// `conns` connections made by `clients` concurrent clients, each accepted

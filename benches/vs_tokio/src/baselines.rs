@@ -1,6 +1,6 @@
 //! The baselines the parent runs after the rows (never interleaved with
 //! them: they use no runtime): raw async-task for spawn+join, raw io_uring
-//! for the echo rows (two ways of receiving), the HTTP/1.1 row (a
+//! for the echo rows (two ways of receiving), the accept rows, the HTTP/1.1 row (a
 //! responder under the same load) and the file rows (the CompletionQueue
 //! row included), iperf3 for loopback bulk. Each runs only if its row was
 //! measured.
@@ -11,9 +11,10 @@ use crate::harness::Config;
 use crate::http::loadgen::Tool;
 use crate::report::Baseline;
 use crate::row::Row;
+use crate::span::Sample;
 use crate::uring_raw::Reads;
 use crate::workload::Workload;
-use crate::{bulk, echo, echo_raw, http, iperf, raw, sched, uring_raw};
+use crate::{accept, accept_raw, bulk, echo, echo_raw, http, iperf, raw, sched, uring_raw};
 
 /// Whether a row named `name` was measured.
 fn measured(rows: &[Row], name: &str) -> bool {
@@ -69,6 +70,26 @@ pub fn run(cfg: &Config, rows: &[Row], files: Option<&Files>) -> Vec<Baseline> {
             }
         }
     }
+    let accept_base = |name: String, run: &dyn Fn() -> Option<Vec<Sample>>| {
+        if !measured(rows, &name) {
+            return None;
+        }
+        eprintln!("running raw io_uring baseline for {name}");
+        Some(Baseline {
+            workload: name,
+            what: "raw io_uring, 1 thread".to_string(),
+            samples: run()?,
+        })
+    };
+    for a in accept::churns(cfg) {
+        out.extend(accept_base(a.name(), &|| {
+            accept_raw::churn(&a, cfg.warmup, cfg.rounds)
+        }));
+    }
+    let burst = accept::burst();
+    out.extend(accept_base(burst.name(), &|| {
+        accept_raw::burst(&burst, cfg.warmup, cfg.rounds)
+    }));
     for load in http::loads().into_iter().filter(|l| l.tool == Tool::Wrk) {
         let hello = http::Hello { load };
         if !measured(rows, &hello.name()) {

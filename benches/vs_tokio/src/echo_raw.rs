@@ -15,10 +15,11 @@ use std::os::fd::AsRawFd;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU16, Ordering};
 
-use io_uring::{cqueue, opcode, squeue, types, IoUring};
+use io_uring::{cqueue, opcode, types, IoUring};
 
 use crate::echo::{pattern, Echo};
 use crate::span::{Sample, Span};
+use crate::uring_batch::{self, Batch};
 
 /// How the echo server receives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,8 +191,7 @@ struct Chunk {
 }
 
 /// One round's state: sockets, buffers, and the entries of the next
-/// submission (sends are pushed before receives, as zio orders them, so a
-/// receive finds the bytes sent in the same batch).
+/// submission (receives go last).
 ///
 /// It owns every buffer the kernel may write into or read from; dropped
 /// with entries still in flight (a failed check unwinding), it leaks them.
@@ -202,9 +202,7 @@ struct Round<'a> {
     servers: Vec<(TcpStream, Vec<u8>, VecDeque<Chunk>)>,
     provided: Option<BufRing>,
     starved: Vec<usize>,
-    sends: Vec<squeue::Entry>,
-    recvs: Vec<squeue::Entry>,
-    in_flight: usize,
+    batch: Batch,
     clients_done: usize,
     echoed: u64,
 }
@@ -219,7 +217,7 @@ impl Round<'_> {
         let (s, cl) = &self.clients[c];
         let rest = &cl.msg[cl.sent..];
         let e = opcode::Send::new(Self::fd(s), rest.as_ptr(), rest.len() as u32).build();
-        self.sends.push(e.user_data(Kind::ClientSend.user_data(c)));
+        self.batch.push(e.user_data(Kind::ClientSend.user_data(c)));
     }
 
     /// Client `c` reads the rest of its echo.
@@ -227,7 +225,8 @@ impl Round<'_> {
         let (s, cl) = &mut self.clients[c];
         let rest = &mut cl.echo[cl.got..];
         let e = opcode::Recv::new(Self::fd(s), rest.as_mut_ptr(), rest.len() as u32).build();
-        self.recvs.push(e.user_data(Kind::ClientRecv.user_data(c)));
+        self.batch
+            .push_last(e.user_data(Kind::ClientRecv.user_data(c)));
     }
 
     /// Server connection `c` receives.
@@ -239,7 +238,8 @@ impl Round<'_> {
             }
             Receive::ProvidedRing => opcode::RecvMulti::new(Self::fd(s), GROUP).build(),
         };
-        self.recvs.push(e.user_data(Kind::ServerRecv.user_data(c)));
+        self.batch
+            .push_last(e.user_data(Kind::ServerRecv.user_data(c)));
     }
 
     /// Server connection `c` sends the rest of its first chunk.
@@ -252,7 +252,7 @@ impl Round<'_> {
         };
         let rest = &bytes[chunk.off..chunk.len];
         let e = opcode::Send::new(Self::fd(s), rest.as_ptr(), rest.len() as u32).build();
-        self.sends.push(e.user_data(Kind::ServerSend.user_data(c)));
+        self.batch.push(e.user_data(Kind::ServerSend.user_data(c)));
     }
 
     /// Client `c` starts message `index`.
@@ -267,29 +267,8 @@ impl Round<'_> {
         self.client_send(c);
     }
 
-    /// Pushes the pending entries (sends first), submits them and waits
-    /// for at least one completion.
-    fn submit_and_wait(&mut self, uring: &mut IoUring) {
-        self.in_flight += self.sends.len() + self.recvs.len();
-        for e in self.sends.drain(..).chain(self.recvs.drain(..)) {
-            // SAFETY: every buffer an entry points into (a client's message
-            // or echo, a server connection's buffer, a provided buffer) is
-            // owned by this round, whose heap blocks do not move, and is
-            // neither reused nor freed until the entry's last completion:
-            // `in_flight` counts the entries, the round drains it to zero,
-            // and a round dropped before that leaks its buffers.
-            while unsafe { uring.submission().push(&e) }.is_err() {
-                uring.submit().expect("io_uring_enter");
-            }
-        }
-        uring.submit_and_wait(1).expect("io_uring_enter");
-    }
-
     /// Handles one completion.
     fn complete(&mut self, user_data: u64, res: i32, flags: u32) {
-        if !cqueue::more(flags) {
-            self.in_flight -= 1;
-        }
         let (kind, c) = Kind::of(user_data);
         let err = || std::io::Error::from_raw_os_error(-res);
         match kind {
@@ -372,12 +351,13 @@ impl Round<'_> {
     fn run_until(&mut self, uring: &mut IoUring, done: impl Fn(&Self) -> bool) {
         let mut cqes = Vec::new();
         while !done(self) {
-            self.submit_and_wait(uring);
-            cqes.extend(
-                uring
-                    .completion()
-                    .map(|c| (c.user_data(), c.result(), c.flags())),
-            );
+            // SAFETY: every buffer an entry points into (a client's message
+            // or echo, a server connection's buffer, a provided buffer) is
+            // owned by this round, whose heap blocks do not move, and is
+            // neither reused nor freed until the entry's last completion:
+            // the round drains its batch, and a round dropped before that
+            // leaks its buffers.
+            unsafe { self.batch.turn(uring, &mut cqes) };
             for (user_data, res, flags) in cqes.drain(..) {
                 self.complete(user_data, res, flags);
             }
@@ -387,7 +367,7 @@ impl Round<'_> {
 
 impl Drop for Round<'_> {
     fn drop(&mut self) {
-        if self.in_flight > 0 {
+        if self.batch.in_flight() > 0 {
             std::mem::forget(std::mem::take(&mut self.clients));
             std::mem::forget(std::mem::take(&mut self.servers));
             std::mem::forget(self.provided.take());
@@ -411,15 +391,9 @@ fn pairs(conns: usize) -> Vec<(TcpStream, TcpStream)> {
         .collect()
 }
 
-/// A ring for `conns` connections: single issuer and deferred task work
-/// where the kernel has them, as zio's.
+/// A ring for `conns` connections.
 fn uring(conns: usize) -> std::io::Result<IoUring> {
-    let entries = (4 * conns).next_power_of_two().max(64) as u32;
-    IoUring::builder()
-        .setup_single_issuer()
-        .setup_defer_taskrun()
-        .build(entries)
-        .or_else(|_| IoUring::new(entries))
+    uring_batch::ring((4 * conns).next_power_of_two().max(64) as u32)
 }
 
 /// One round of `e` with the server receiving by `receive`; `None` if the
@@ -460,9 +434,7 @@ fn once(e: &Echo, receive: Receive) -> Option<Sample> {
         servers,
         provided,
         starved: Vec::new(),
-        sends: Vec::new(),
-        recvs: Vec::new(),
-        in_flight: 0,
+        batch: Batch::default(),
         clients_done: 0,
         echoed: 0,
     };
@@ -477,7 +449,7 @@ fn once(e: &Echo, receive: Receive) -> Option<Sample> {
     for (s, _) in &round.clients {
         s.shutdown(Shutdown::Write).expect("shutdown");
     }
-    round.run_until(&mut uring, |r| r.in_flight == 0);
+    round.run_until(&mut uring, |r| r.batch.in_flight() == 0);
     let ops = (e.conns * e.msgs) as u64;
     assert_eq!(round.echoed, ops * e.size as u64, "raw echo: bytes echoed");
     Some(span.sample(ops))

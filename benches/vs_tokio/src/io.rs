@@ -138,7 +138,7 @@ pub const BACKLOG: i32 = 1024;
 
 /// A nonblocking std listener on `127.0.0.1`, on a port the kernel picks,
 /// with a backlog of [`BACKLOG`], and its address.
-fn loopback_listener() -> (std::net::TcpListener, SocketAddr) {
+pub fn loopback_listener() -> (std::net::TcpListener, SocketAddr) {
     let l = std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .expect("bind 127.0.0.1:0");
     // SAFETY: `listen` on a listening socket we own only changes its backlog.

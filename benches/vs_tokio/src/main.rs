@@ -12,6 +12,7 @@
 //! on epoll runs in a child process driven by this one (see [`child`]).
 
 mod accept;
+mod accept_raw;
 mod baselines;
 mod batch;
 mod bulk;
@@ -35,6 +36,7 @@ mod stats;
 mod sync;
 mod targets;
 mod timers;
+mod uring_batch;
 mod uring_raw;
 mod workload;
 

@@ -13,10 +13,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use io_uring::{cqueue, opcode, squeue, types, IoUring};
+use io_uring::{cqueue, opcode, types, IoUring};
 
 use super::loadgen::Load;
 use crate::span::{children_cpu, Sample, Span};
+use crate::uring_batch::{self, Batch};
 
 /// hyper's answer to the hello row's requests, byte for byte but the date.
 const RESPONSE: &[u8] =
@@ -48,14 +49,13 @@ struct Conn {
 struct Responder {
     conns: Vec<Option<Conn>>,
     free: Vec<usize>,
-    pending: Vec<squeue::Entry>,
-    in_flight: usize,
+    batch: Batch,
     accepting: bool,
 }
 
 impl Drop for Responder {
     fn drop(&mut self) {
-        if self.in_flight > 0 {
+        if self.batch.in_flight() > 0 {
             std::mem::forget(std::mem::take(&mut self.conns));
         }
     }
@@ -77,7 +77,7 @@ impl Responder {
             rest.as_mut_ptr(),
             rest.len() as u32,
         );
-        self.pending.push(e.build().user_data((slot as u64) << 1));
+        self.batch.push(e.build().user_data((slot as u64) << 1));
     }
 
     /// Connection `slot` sends the rest of its answers.
@@ -89,8 +89,7 @@ impl Responder {
             rest.as_ptr(),
             rest.len() as u32,
         );
-        self.pending
-            .push(e.build().user_data((slot as u64) << 1 | 1));
+        self.batch.push(e.build().user_data((slot as u64) << 1 | 1));
     }
 
     /// Takes a new connection.
@@ -154,9 +153,6 @@ impl Responder {
 
     /// Handles one completion.
     fn complete(&mut self, user_data: u64, res: i32, flags: u32, stopping: bool) {
-        if !cqueue::more(flags) {
-            self.in_flight -= 1;
-        }
         match user_data {
             CANCEL => {}
             ACCEPT => {
@@ -201,53 +197,30 @@ impl Responder {
             }
         }
     }
-
-    /// Pushes the pending entries, submits them and waits for at least
-    /// one completion.
-    fn submit_and_wait(&mut self, uring: &mut IoUring) {
-        self.in_flight += self.pending.len();
-        for e in self.pending.drain(..) {
-            // SAFETY: every buffer an entry points into (a connection's head
-            // or answers) is owned by this responder, whose heap blocks do
-            // not move, and is neither reused nor freed until the entry's
-            // completion: a connection has one entry at a time and is
-            // dropped only at its last completion; `in_flight` counts the
-            // entries, and a responder dropped before it drains leaks them.
-            while unsafe { uring.submission().push(&e) }.is_err() {
-                uring.submit().expect("io_uring_enter");
-            }
-        }
-        uring.submit_and_wait(1).expect("io_uring_enter");
-    }
 }
 
 /// Serves `listener` until `stop` is set and a connection wakes it, then
 /// until every connection has closed.
 fn serve(listener: TcpListener, stop: &AtomicBool) {
-    let mut uring = IoUring::builder()
-        .setup_single_issuer()
-        .setup_defer_taskrun()
-        .build(1024)
-        .or_else(|_| IoUring::new(1024))
-        .expect("io_uring setup");
+    let mut uring = uring_batch::ring(1024).expect("io_uring setup");
     let mut r = Responder {
         conns: Vec::new(),
         free: Vec::new(),
-        pending: vec![opcode::AcceptMulti::new(types::Fd(listener.as_raw_fd()))
-            .build()
-            .user_data(ACCEPT)],
-        in_flight: 0,
+        batch: Batch::default(),
         accepting: true,
     };
+    let accept = opcode::AcceptMulti::new(types::Fd(listener.as_raw_fd()));
+    r.batch.push(accept.build().user_data(ACCEPT));
     let mut cqes = Vec::new();
     let mut cancelled = false;
-    while r.in_flight + r.pending.len() > 0 {
-        r.submit_and_wait(&mut uring);
-        cqes.extend(
-            uring
-                .completion()
-                .map(|c| (c.user_data(), c.result(), c.flags())),
-        );
+    while r.batch.in_flight() > 0 {
+        // SAFETY: every buffer an entry points into (a connection's head
+        // or answers) is owned by the responder, whose heap blocks do not
+        // move, and is neither reused nor freed until the entry's
+        // completion: a connection has one entry at a time and is dropped
+        // only at its last completion, and a responder dropped before its
+        // batch drains leaks them.
+        unsafe { r.batch.turn(&mut uring, &mut cqes) };
         let stopping = stop.load(Ordering::Acquire);
         for (user_data, res, flags) in cqes.drain(..) {
             r.complete(user_data, res, flags, stopping);
@@ -255,7 +228,7 @@ fn serve(listener: TcpListener, stop: &AtomicBool) {
         if stopping && r.accepting && !cancelled {
             cancelled = true;
             let cancel = opcode::AsyncCancel::new(ACCEPT).build().user_data(CANCEL);
-            r.pending.push(cancel);
+            r.batch.push(cancel);
         }
     }
 }
