@@ -1,14 +1,13 @@
 //! The baselines the parent runs after the rows (never interleaved with
 //! them: they use no runtime): raw async-task for spawn+join, raw io_uring
-//! for the echo rows (two ways of receiving), the accept rows, the HTTP/1.1 row (a
-//! responder under the same load) and the file rows (the CompletionQueue
+//! for the echo rows (two ways of receiving), the accept rows, the HTTP
+//! rows (a responder under the same load) and the file rows (the CompletionQueue
 //! row included), iperf3 for loopback bulk. Each runs only if its row was
 //! measured.
 
 use crate::echo_raw::Receive;
 use crate::files::{random_page, Files, CHUNK, PAGE};
 use crate::harness::Config;
-use crate::http::loadgen::Tool;
 use crate::report::Baseline;
 use crate::row::Row;
 use crate::span::Sample;
@@ -90,18 +89,19 @@ pub fn run(cfg: &Config, rows: &[Row], files: Option<&Files>) -> Vec<Baseline> {
     out.extend(accept_base(burst.name(), &|| {
         accept_raw::burst(&burst, cfg.warmup, cfg.rounds)
     }));
-    for load in http::loads().into_iter().filter(|l| l.tool == Tool::Wrk) {
+    for load in http::loads() {
         let hello = http::Hello { load };
         if !measured(rows, &hello.name()) {
             continue;
         }
-        eprintln!("running raw io_uring HTTP/1.1 baseline");
+        eprintln!("running raw io_uring responder for {}", hello.name());
         let (warmup, rounds) = hello.rounds(cfg);
         if let Some((samples, busy)) = http::raw::baseline(&hello.load, warmup, rounds) {
             out.push(Baseline {
                 workload: hello.name(),
                 what: format!(
-                    "raw io_uring responder, 1 thread (wrk used {:.0}% of a CPU)",
+                    "raw io_uring responder, 1 thread ({} used {:.0}% of a CPU)",
+                    hello.load.tool.exe(),
                     100.0 * busy
                 ),
                 samples,

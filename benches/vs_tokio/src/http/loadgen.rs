@@ -23,7 +23,7 @@ pub enum Tool {
 
 impl Tool {
     /// The executable.
-    fn exe(self) -> &'static str {
+    pub fn exe(self) -> &'static str {
         match self {
             Tool::Wrk => "wrk",
             Tool::H2load => "h2load",

@@ -11,6 +11,7 @@
 //!
 //! [`IoRt::hyper_io`]: crate::io::IoRt::hyper_io
 
+mod answer;
 pub mod loadgen;
 pub mod raw;
 

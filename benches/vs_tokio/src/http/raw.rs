@@ -1,11 +1,9 @@
-//! The physical limit of the HTTP/1.1 row: a responder driven by hand on
-//! one io_uring ring on one thread, under the same `wrk` load. It parses
-//! nothing but the end of each request head and answers each request with
-//! as many bytes as hyper's answer (status line, content-length, a date of
-//! the same length, fixed, and the body), so what a request costs is the
-//! kernel's TCP work, its own and the generator's: no server on this
-//! machine gets more requests per second out of this generator. The
-//! generator's CPU use is measured beside it.
+//! The physical limit of the HTTP rows: a responder driven by hand on one
+//! io_uring ring on one thread, under the same load. It does as little
+//! HTTP work as the protocol allows ([`super::answer`]), so what a request
+//! costs is the kernel's TCP work, its own and the generator's: no server
+//! on this machine gets many more requests per second out of this
+//! generator. The generator's CPU use is measured beside it.
 
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -15,19 +13,14 @@ use std::time::Duration;
 
 use io_uring::{cqueue, opcode, types, IoUring};
 
-use super::loadgen::Load;
+use super::answer::Answerer;
+use super::loadgen::{Load, Tool};
 use crate::span::{children_cpu, Sample, Span};
 use crate::uring_batch::{self, Batch};
 
-/// hyper's answer to the hello row's requests, byte for byte but the date.
-const RESPONSE: &[u8] =
-    b"HTTP/1.1 200 OK\r\ncontent-length: 13\r\ndate: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\nHello, World!";
-
-/// The end of a request head (the row's requests have no body).
-const HEAD_END: &[u8] = b"\r\n\r\n";
-
-/// The largest request head a connection buffers.
-const HEAD_MAX: usize = 4096;
+/// The most a connection buffers of a request (an HTTP/1.1 head, or an
+/// HTTP/2 frame of the default maximum size with its header).
+const INPUT_MAX: usize = 16_384 + 9;
 
 /// The user data of the multishot accept and of its cancel; a
 /// connection's receive and send are `slot << 1 | 0` and `slot << 1 | 1`.
@@ -37,7 +30,8 @@ const CANCEL: u64 = u64::MAX - 1;
 /// One connection: requests received and answers not yet sent.
 struct Conn {
     fd: OwnedFd,
-    head: Vec<u8>,
+    answerer: Answerer,
+    input: Vec<u8>,
     filled: usize,
     out: Vec<u8>,
     sent: usize,
@@ -47,6 +41,7 @@ struct Conn {
 /// or read from; dropped with entries still in flight (a failed check
 /// unwinding), it leaks them.
 struct Responder {
+    tool: Tool,
     conns: Vec<Option<Conn>>,
     free: Vec<usize>,
     batch: Batch,
@@ -68,10 +63,10 @@ impl Responder {
             .expect("a completion for a closed slot")
     }
 
-    /// Connection `slot` receives into the rest of its head buffer.
+    /// Connection `slot` receives into the rest of its input buffer.
     fn recv(&mut self, slot: usize) {
         let c = self.conn(slot);
-        let rest = &mut c.head[c.filled..];
+        let rest = &mut c.input[c.filled..];
         let e = opcode::Recv::new(
             types::Fd(c.fd.as_raw_fd()),
             rest.as_mut_ptr(),
@@ -109,9 +104,10 @@ impl Responder {
         assert_eq!(rc, 0, "nodelay: {}", std::io::Error::last_os_error());
         let conn = Conn {
             fd,
-            head: vec![0; HEAD_MAX],
+            answerer: Answerer::new(self.tool),
+            input: vec![0; INPUT_MAX],
             filled: 0,
-            out: Vec::with_capacity(RESPONSE.len()),
+            out: Vec::with_capacity(4096),
             sent: 0,
         };
         let slot = match self.free.pop() {
@@ -127,27 +123,20 @@ impl Responder {
         self.recv(slot);
     }
 
-    /// Connection `slot` got `n` bytes: answers every whole request head,
-    /// or receives more.
+    /// Connection `slot` got `n` bytes: answers everything whole, or
+    /// receives more.
     fn received(&mut self, slot: usize, n: usize) {
         let c = self.conn(slot);
         c.filled += n;
-        let mut start = 0;
-        while let Some(end) = c.head[start..c.filled]
-            .windows(HEAD_END.len())
-            .position(|w| w == HEAD_END)
-        {
-            start += end + HEAD_END.len();
-            c.out.extend_from_slice(RESPONSE);
-        }
-        c.head.copy_within(start..c.filled, 0);
-        c.filled -= start;
+        let used = c.answerer.answer(&c.input[..c.filled], &mut c.out);
+        c.input.copy_within(used..c.filled, 0);
+        c.filled -= used;
         if !c.out.is_empty() {
             self.send(slot);
-        } else if c.filled < HEAD_MAX {
+        } else if c.filled < INPUT_MAX {
             self.recv(slot);
         } else {
-            panic!("raw HTTP: a request head over {HEAD_MAX} bytes");
+            panic!("raw HTTP: a request over {INPUT_MAX} bytes");
         }
     }
 
@@ -201,9 +190,10 @@ impl Responder {
 
 /// Serves `listener` until `stop` is set and a connection wakes it, then
 /// until every connection has closed.
-fn serve(listener: TcpListener, stop: &AtomicBool) {
+fn serve(listener: TcpListener, tool: Tool, stop: &AtomicBool) {
     let mut uring = uring_batch::ring(1024).expect("io_uring setup");
     let mut r = Responder {
+        tool,
         conns: Vec::new(),
         free: Vec::new(),
         batch: Batch::default(),
@@ -214,7 +204,7 @@ fn serve(listener: TcpListener, stop: &AtomicBool) {
     let mut cqes = Vec::new();
     let mut cancelled = false;
     while r.batch.in_flight() > 0 {
-        // SAFETY: every buffer an entry points into (a connection's head
+        // SAFETY: every buffer an entry points into (a connection's input
         // or answers) is owned by the responder, whose heap blocks do not
         // move, and is neither reused nor freed until the entry's
         // completion: a connection has one entry at a time and is dropped
@@ -240,7 +230,8 @@ fn once(load: &Load) -> (Sample, Duration) {
     let addr: SocketAddr = listener.local_addr().expect("local_addr");
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
-    let server = std::thread::spawn(move || serve(listener, &flag));
+    let tool = load.tool;
+    let server = std::thread::spawn(move || serve(listener, tool, &flag));
     let generator = children_cpu();
     let span = Span::new();
     let outcome = load.run(addr);
