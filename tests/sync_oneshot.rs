@@ -61,3 +61,33 @@ fn dropped_sender_is_an_error() {
     std::thread::spawn(move || drop(tx));
     assert!(rx.blocking_recv().is_err());
 }
+
+#[test]
+fn a_closed_receiver_ends_at_once() {
+    // Nothing sent before the close: no value can come, so awaiting ends
+    // with an error rather than waiting for a sender that can only fail.
+    let (tx, mut rx) = oneshot::channel::<u8>();
+    rx.close();
+    assert!(rx.is_terminated());
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    assert!(block_on(&mut rx).is_err());
+    assert_eq!(tx.send(1), Err(1));
+
+    // A value sent before the close is still received.
+    let (tx, mut rx) = oneshot::channel::<u8>();
+    tx.send(2).unwrap();
+    rx.close();
+    assert!(!rx.is_empty());
+    assert_eq!(block_on(&mut rx), Ok(2));
+    assert!(rx.is_empty() && rx.is_terminated());
+}
+
+#[test]
+fn an_unreceived_value_is_dropped_with_the_receiver() {
+    let value = std::sync::Arc::new(());
+    let (tx, rx) = oneshot::channel();
+    tx.send(value.clone()).unwrap();
+    assert_eq!(std::sync::Arc::strong_count(&value), 2);
+    drop(rx);
+    assert_eq!(std::sync::Arc::strong_count(&value), 1);
+}

@@ -1,8 +1,12 @@
 //! A channel for one value: [`channel`], [`Sender`], [`Receiver`].
 //!
-//! The state (value, closed flags, the two wakers) sits behind one short
-//! lock. The receiver is itself the future; it also has `try_recv`,
-//! `blocking_recv` and timeouts, all usable from any executor or thread.
+//! One atomic word says who may touch what: the value cell belongs to the
+//! sender until it sets `COMPLETE`, then to the receiver; each waker cell
+//! belongs to its owner (the receiver's to the receiver, the sender's to
+//! the sender) while its `*_WAKER` bit is clear, and may only be read by
+//! the other side while the bit is set. The receiver is itself the future;
+//! it also has `try_recv`, `blocking_recv` and timeouts, all usable from
+//! any executor or thread.
 
 use std::fmt;
 use std::future::Future;
@@ -10,7 +14,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use crate::loom::sync::{Arc, Mutex};
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering};
+use crate::loom::sync::Arc;
 use crate::sync::blocking;
 use crate::sync::timeout::timeout;
 
@@ -96,20 +102,113 @@ pub mod error {
 
 use error::{RecvError, RecvTimeoutError, TryRecvError};
 
+/// The receiver's waker is in `rx_waker`.
+const RX_WAKER: usize = 1;
+/// The sender is done: it sent (the value is in `value`, until the
+/// receiver takes it) or it was dropped (no value).
+const COMPLETE: usize = 2;
+/// The receiver closed the channel or was dropped.
+const CLOSED: usize = 4;
+/// The sender's waker (for `closed`) is in `tx_waker`.
+const TX_WAKER: usize = 8;
+
 struct Inner<T> {
-    state: Mutex<State<T>>,
+    state: AtomicUsize,
+    value: UnsafeCell<Option<T>>,
+    rx_waker: UnsafeCell<Option<Waker>>,
+    tx_waker: UnsafeCell<Option<Waker>>,
 }
 
-struct State<T> {
-    value: Option<T>,
-    /// The sender is gone (with or without sending).
-    tx_done: bool,
-    /// The receiver closed or was dropped.
-    rx_closed: bool,
-    /// The value was taken by the receiver.
-    taken: bool,
-    rx_waker: Option<Waker>,
-    tx_waker: Option<Waker>,
+// SAFETY: the cells are shared between the two halves, which may live on
+// two threads; the state word hands each cell to one side at a time (see
+// the module docs), with acquire/release ordering on every hand-over. The
+// value moves between threads (`T: Send`); wakers are `Send + Sync`.
+unsafe impl<T: Send> Send for Inner<T> {}
+// SAFETY: as above: no cell is written while the other side may access it.
+unsafe impl<T: Send> Sync for Inner<T> {}
+
+impl<T> Inner<T> {
+    /// Marks the sender done; wakes the receiver if it waits. Returns
+    /// `false` (and changes nothing) if the receiver has closed.
+    fn complete(&self) -> bool {
+        let mut state = self.state.load(Ordering::Acquire);
+        loop {
+            if state & CLOSED != 0 {
+                return false;
+            }
+            match self.state.compare_exchange_weak(
+                state,
+                state | COMPLETE,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(now) => state = now,
+            }
+        }
+        if state & RX_WAKER != 0 {
+            // SAFETY: RX_WAKER was set when COMPLETE was: the receiver
+            // writes its waker cell only after clearing that bit, and once
+            // it sees COMPLETE it never writes the cell again.
+            self.rx_waker.with(|w| unsafe { wake_by_ref(&*w) });
+        }
+        true
+    }
+
+    /// Takes the value. Only the receiver calls this, after seeing
+    /// `COMPLETE`.
+    fn take_value(&self) -> Option<T> {
+        // SAFETY: COMPLETE was seen with acquire ordering: the sender wrote
+        // the value (if any) before setting it and never touches the cell
+        // after; the receiver is the only other user, and `&mut` on it
+        // (every caller has it) keeps its own uses apart.
+        self.value.with_mut(|v| unsafe { (*v).take() })
+    }
+}
+
+/// Wakes the waker in `slot`, if any, leaving it there.
+fn wake_by_ref(slot: &Option<Waker>) {
+    if let Some(w) = slot {
+        w.wake_by_ref();
+    }
+}
+
+/// Registers `waker` in the cell guarded by the bit `flag` of `state`, for
+/// a side that waits until `done` shows up in the state. Returns `true`
+/// if `done` was seen (the wait is over; the cell may then be being read
+/// by the other side, so it was not written).
+///
+/// # Safety
+///
+/// Only the cell's owner calls this, with exclusive access to its side.
+unsafe fn register(
+    state: &AtomicUsize,
+    cell: &UnsafeCell<Option<Waker>>,
+    flag: usize,
+    done: usize,
+    waker: &Waker,
+) -> bool {
+    let mut now = state.load(Ordering::Acquire);
+    if now & done != 0 {
+        return true;
+    }
+    if now & flag != 0 {
+        // SAFETY: the bit is set, so nobody writes the cell; the other side
+        // may read it too, which is fine.
+        let same = cell.with(|w| unsafe { (*w).as_ref().is_some_and(|w| w.will_wake(waker)) });
+        if same {
+            return false;
+        }
+        now = state.fetch_and(!flag, Ordering::AcqRel);
+        if now & done != 0 {
+            // The other side saw the bit set and may be reading the cell.
+            return true;
+        }
+    }
+    // SAFETY: the bit is clear and `done` was not set while it was (the
+    // other side reads the cell only when it sees both): the cell is ours.
+    cell.with_mut(|w| unsafe { *w = Some(waker.clone()) });
+    state.fetch_or(flag, Ordering::AcqRel) & done != 0
 }
 
 /// Creates a channel for a single value.
@@ -123,14 +222,10 @@ struct State<T> {
 /// ```
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let inner = Arc::new(Inner {
-        state: Mutex::new(State {
-            value: None,
-            tx_done: false,
-            rx_closed: false,
-            taken: false,
-            rx_waker: None,
-            tx_waker: None,
-        }),
+        state: AtomicUsize::new(0),
+        value: UnsafeCell::new(None),
+        rx_waker: UnsafeCell::new(None),
+        tx_waker: UnsafeCell::new(None),
     });
     (
         Sender {
@@ -167,13 +262,6 @@ pub struct Receiver<T> {
     inner: Arc<Inner<T>>,
 }
 
-fn set_waker(slot: &mut Option<Waker>, waker: &Waker) {
-    match slot {
-        Some(w) if w.will_wake(waker) => {}
-        _ => *slot = Some(waker.clone()),
-    }
-}
-
 impl<T> Sender<T> {
     /// Sends `value`.
     ///
@@ -190,18 +278,15 @@ impl<T> Sender<T> {
     /// ```
     pub fn send(mut self, value: T) -> Result<(), T> {
         let inner = self.inner.take().expect("sender used once");
-        let mut st = inner.state.lock();
-        st.tx_done = true;
-        if st.rx_closed {
-            return Err(value);
+        // SAFETY: COMPLETE is not set (this sender sets it, once): the
+        // value cell is the sender's.
+        inner.value.with_mut(|v| unsafe { *v = Some(value) });
+        if inner.complete() {
+            return Ok(());
         }
-        st.value = Some(value);
-        let waker = st.rx_waker.take();
-        drop(st);
-        if let Some(w) = waker {
-            w.wake();
-        }
-        Ok(())
+        // SAFETY: COMPLETE was not set: the cell is still the sender's.
+        let value = inner.value.with_mut(|v| unsafe { (*v).take() });
+        Err(value.expect("the value just stored"))
     }
 
     /// Whether the receiver is closed or gone.
@@ -214,7 +299,9 @@ impl<T> Sender<T> {
     /// assert!(tx.is_closed());
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.inner.as_ref().is_none_or(|i| i.state.lock().rx_closed)
+        self.inner
+            .as_ref()
+            .is_none_or(|i| i.state.load(Ordering::Acquire) & CLOSED != 0)
     }
 
     /// Polls for the receiver closing or going away.
@@ -230,12 +317,12 @@ impl<T> Sender<T> {
         let Some(inner) = &self.inner else {
             return Poll::Ready(());
         };
-        let mut st = inner.state.lock();
-        if st.rx_closed {
-            return Poll::Ready(());
+        // SAFETY: the sender owns `tx_waker` and `&mut self` is exclusive.
+        if unsafe { register(&inner.state, &inner.tx_waker, TX_WAKER, CLOSED, cx.waker()) } {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
         }
-        set_waker(&mut st.tx_waker, cx.waker());
-        Poll::Pending
     }
 
     /// Completes once the receiver is closed or gone.
@@ -258,15 +345,8 @@ impl<T> Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        let Some(inner) = self.inner.take() else {
-            return;
-        };
-        let mut st = inner.state.lock();
-        st.tx_done = true;
-        let waker = st.rx_waker.take();
-        drop(st);
-        if let Some(w) = waker {
-            w.wake();
+        if let Some(inner) = self.inner.take() {
+            inner.complete();
         }
     }
 }
@@ -288,12 +368,10 @@ impl<T> Receiver<T> {
     /// assert!(rx.try_recv().is_err());
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        let mut st = self.inner.state.lock();
-        if let Some(v) = st.value.take() {
-            st.taken = true;
-            return Ok(v);
-        }
-        if st.tx_done || st.taken {
+        let state = self.inner.state.load(Ordering::Acquire);
+        if state & COMPLETE != 0 {
+            self.inner.take_value().ok_or(TryRecvError::Closed)
+        } else if state & CLOSED != 0 {
             Err(TryRecvError::Closed)
         } else {
             Err(TryRecvError::Empty)
@@ -301,7 +379,8 @@ impl<T> Receiver<T> {
     }
 
     /// Closes the channel: a later `send` fails. A value already sent can
-    /// still be received.
+    /// still be received; if none was, awaiting the receiver ends at once
+    /// with [`RecvError`].
     ///
     /// # Examples
     ///
@@ -311,12 +390,12 @@ impl<T> Receiver<T> {
     /// assert_eq!(tx.send(1), Err(1));
     /// ```
     pub fn close(&mut self) {
-        let mut st = self.inner.state.lock();
-        st.rx_closed = true;
-        let waker = st.tx_waker.take();
-        drop(st);
-        if let Some(w) = waker {
-            w.wake();
+        let state = self.inner.state.fetch_or(CLOSED, Ordering::AcqRel);
+        if state & (TX_WAKER | COMPLETE | CLOSED) == TX_WAKER {
+            // SAFETY: TX_WAKER was set when CLOSED was: the sender writes its
+            // waker cell only after clearing that bit, and once it sees
+            // CLOSED it never writes the cell again.
+            self.inner.tx_waker.with(|w| unsafe { wake_by_ref(&*w) });
         }
     }
 
@@ -332,8 +411,12 @@ impl<T> Receiver<T> {
     /// assert!(rx.is_terminated());
     /// ```
     pub fn is_terminated(&self) -> bool {
-        let st = self.inner.state.lock();
-        st.taken || (st.tx_done && st.value.is_none())
+        let state = self.inner.state.load(Ordering::Acquire);
+        if state & COMPLETE != 0 {
+            self.is_empty()
+        } else {
+            state & CLOSED != 0
+        }
     }
 
     /// Whether no value is waiting to be received.
@@ -345,7 +428,12 @@ impl<T> Receiver<T> {
     /// assert!(rx.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.inner.state.lock().value.is_none()
+        if self.inner.state.load(Ordering::Acquire) & COMPLETE == 0 {
+            return true;
+        }
+        // SAFETY: COMPLETE was seen: the sender no longer touches the value
+        // cell, and only this receiver (borrowed here) takes from it.
+        self.inner.value.with(|v| unsafe { (*v).is_none() })
     }
 
     /// Blocks the current thread until the value arrives.
@@ -425,16 +513,27 @@ impl<T> Receiver<T> {
     }
 
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
-        let mut st = self.inner.state.lock();
-        if let Some(v) = st.value.take() {
-            st.taken = true;
-            return Poll::Ready(Ok(v));
+        let inner = &*self.inner;
+        // SAFETY: the receiver owns `rx_waker` and `&mut self` is exclusive.
+        let done = unsafe {
+            register(
+                &inner.state,
+                &inner.rx_waker,
+                RX_WAKER,
+                COMPLETE | CLOSED,
+                cx.waker(),
+            )
+        };
+        if !done {
+            return Poll::Pending;
         }
-        if st.tx_done || st.taken {
-            return Poll::Ready(Err(RecvError(())));
-        }
-        set_waker(&mut st.rx_waker, cx.waker());
-        Poll::Pending
+        let state = inner.state.load(Ordering::Acquire);
+        let value = if state & COMPLETE != 0 {
+            inner.take_value()
+        } else {
+            None
+        };
+        Poll::Ready(value.ok_or(RecvError(())))
     }
 }
 
@@ -451,16 +550,10 @@ impl<T> Future for Receiver<T> {
 }
 
 impl<T> Drop for Receiver<T> {
+    /// Closes the channel. A value sent and not received is dropped with
+    /// the last half.
     fn drop(&mut self) {
-        let mut st = self.inner.state.lock();
-        st.rx_closed = true;
-        let value = st.value.take();
-        let waker = st.tx_waker.take();
-        drop(st);
-        drop(value);
-        if let Some(w) = waker {
-            w.wake();
-        }
+        self.close();
     }
 }
 
@@ -481,6 +574,7 @@ mod loom_tests {
     use super::channel;
     use crate::loom::thread;
     use loom::future::block_on;
+    use std::future::Future;
 
     #[test]
     fn send_recv() {
@@ -514,6 +608,54 @@ mod loom_tests {
             let v = loom::sync::Arc::new(());
             assert!(tx.send(v).is_err());
             t.join().unwrap();
+        });
+    }
+
+    /// The receiver drops while the value is being sent, without waiting
+    /// for the close first: the value is handed back or dropped with the
+    /// channel, never leaked (loom checks its `Arc`).
+    #[test]
+    fn send_races_receiver_drop_unordered() {
+        loom::model(|| {
+            let (tx, rx) = channel::<loom::sync::Arc<()>>();
+            let t = thread::spawn(move || drop(rx));
+            let _ = tx.send(loom::sync::Arc::new(()));
+            t.join().unwrap();
+        });
+    }
+
+    /// The receiver registers one waker, then another, while the value is
+    /// sent: the second wait still ends with the value.
+    #[test]
+    fn rewaiting_with_another_waker_races_send() {
+        loom::model(|| {
+            let (tx, mut rx) = channel::<u32>();
+            let t = thread::spawn(move || tx.send(7).unwrap());
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            let first = std::pin::Pin::new(&mut rx).poll(&mut cx);
+            let value = match first {
+                std::task::Poll::Ready(v) => v,
+                std::task::Poll::Pending => block_on(rx),
+            };
+            assert_eq!(value, Ok(7));
+            t.join().unwrap();
+        });
+    }
+
+    /// The receiver closes while the sender waits for it in `closed`, then
+    /// the sender's send fails.
+    #[test]
+    fn close_races_closed_wait() {
+        loom::model(|| {
+            let (mut tx, mut rx) = channel::<u32>();
+            let t = thread::spawn(move || {
+                rx.close();
+                rx
+            });
+            block_on(tx.closed());
+            assert_eq!(tx.send(1), Err(1));
+            let mut rx = t.join().unwrap();
+            assert!(rx.try_recv().is_err());
         });
     }
 }
