@@ -174,9 +174,9 @@ fn wake_by_ref(slot: &Option<Waker>) {
 }
 
 /// Registers `waker` in the cell guarded by the bit `flag` of `state`, for
-/// a side that waits until `done` shows up in the state. Returns `true`
-/// if `done` was seen (the wait is over; the cell may then be being read
-/// by the other side, so it was not written).
+/// a side that waits until `done` shows up in the state. Returns the state
+/// word in which `done` was seen, if it was (the wait is over; the cell
+/// may then be being read by the other side, so it was not written).
 ///
 /// # Safety
 ///
@@ -187,28 +187,29 @@ unsafe fn register(
     flag: usize,
     done: usize,
     waker: &Waker,
-) -> bool {
+) -> Option<usize> {
     let mut now = state.load(Ordering::Acquire);
     if now & done != 0 {
-        return true;
+        return Some(now);
     }
     if now & flag != 0 {
         // SAFETY: the bit is set, so nobody writes the cell; the other side
         // may read it too, which is fine.
         let same = cell.with(|w| unsafe { (*w).as_ref().is_some_and(|w| w.will_wake(waker)) });
         if same {
-            return false;
+            return None;
         }
         now = state.fetch_and(!flag, Ordering::AcqRel);
         if now & done != 0 {
             // The other side saw the bit set and may be reading the cell.
-            return true;
+            return Some(now);
         }
     }
     // SAFETY: the bit is clear and `done` was not set while it was (the
     // other side reads the cell only when it sees both): the cell is ours.
     cell.with_mut(|w| unsafe { *w = Some(waker.clone()) });
-    state.fetch_or(flag, Ordering::AcqRel) & done != 0
+    now = state.fetch_or(flag, Ordering::AcqRel);
+    (now & done != 0).then_some(now)
 }
 
 /// Creates a channel for a single value.
@@ -318,7 +319,9 @@ impl<T> Sender<T> {
             return Poll::Ready(());
         };
         // SAFETY: the sender owns `tx_waker` and `&mut self` is exclusive.
-        if unsafe { register(&inner.state, &inner.tx_waker, TX_WAKER, CLOSED, cx.waker()) } {
+        let closed =
+            unsafe { register(&inner.state, &inner.tx_waker, TX_WAKER, CLOSED, cx.waker()) };
+        if closed.is_some() {
             Poll::Ready(())
         } else {
             Poll::Pending
@@ -524,10 +527,11 @@ impl<T> Receiver<T> {
                 cx.waker(),
             )
         };
-        if !done {
+        // A state with CLOSED but not COMPLETE stays so: the sender cannot
+        // complete once the receiver has closed.
+        let Some(state) = done else {
             return Poll::Pending;
-        }
-        let state = inner.state.load(Ordering::Acquire);
+        };
         let value = if state & COMPLETE != 0 {
             inner.take_value()
         } else {
