@@ -179,8 +179,7 @@ fn once(conns: usize, clients: usize) -> Sample {
 /// `rounds` rounds after `warmup` of `conns` connections by `clients`
 /// clients (none: made before the span); `None` without io_uring.
 fn baseline(conns: usize, clients: usize, warmup: usize, rounds: usize) -> Option<Vec<Sample>> {
-    if let Err(e) = uring_batch::ring(8) {
-        eprintln!("raw io_uring accept baseline skipped: {e}");
+    if !uring_batch::available("raw io_uring accept baseline") {
         return None;
     }
     for _ in 0..warmup {

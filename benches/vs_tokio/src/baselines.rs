@@ -20,6 +20,25 @@ fn measured(rows: &[Row], name: &str) -> bool {
     rows.iter().any(|r| r.workload == name)
 }
 
+/// The baseline of the row named `workload`, if that row was measured:
+/// `run` gives what it is and its samples, or `None` if it cannot run here.
+fn for_row(
+    rows: &[Row],
+    workload: String,
+    run: impl FnOnce() -> Option<(String, Vec<Sample>)>,
+) -> Option<Baseline> {
+    if !measured(rows, &workload) {
+        return None;
+    }
+    eprintln!("running the baselines of {workload}");
+    let (what, samples) = run()?;
+    Some(Baseline {
+        workload,
+        what,
+        samples,
+    })
+}
+
 /// Raw io_uring doing `r`, the reads of file row `name`, if it was measured.
 fn file_baseline<F: Fn(usize) -> u64>(
     cfg: &Config,
@@ -28,15 +47,9 @@ fn file_baseline<F: Fn(usize) -> u64>(
     name: String,
     r: &Reads<F>,
 ) -> Option<Baseline> {
-    if !measured(rows, &name) {
-        return None;
-    }
-    eprintln!("running raw io_uring baseline for {name}");
-    let samples = uring_raw::baseline(&f.path, r, cfg.warmup, cfg.rounds)?;
-    Some(Baseline {
-        workload: name,
-        what: format!("raw io_uring, 1 thread, qd {}", r.depth),
-        samples,
+    for_row(rows, name, || {
+        let samples = uring_raw::baseline(&f.path, r, cfg.warmup, cfg.rounds)?;
+        Some((format!("raw io_uring, 1 thread, qd {}", r.depth), samples))
     })
 }
 
@@ -46,67 +59,49 @@ pub fn run(cfg: &Config, rows: &[Row], files: Option<&Files>) -> Vec<Baseline> {
     let spawn = sched::SpawnMany {
         tasks: sched::SPAWN_TASKS,
     };
-    if measured(rows, &spawn.name()) {
-        eprintln!("running raw async-task baseline");
-        out.push(Baseline {
-            workload: spawn.name(),
-            what: "raw async-task (VecDeque executor, 1 thread)".to_string(),
-            samples: raw::spawn_many(spawn.tasks, cfg.warmup, cfg.rounds),
-        });
-    }
+    out.extend(for_row(rows, spawn.name(), || {
+        let samples = raw::spawn_many(spawn.tasks, cfg.warmup, cfg.rounds);
+        Some((
+            "raw async-task (VecDeque executor, 1 thread)".to_string(),
+            samples,
+        ))
+    }));
     for e in echo::workloads(cfg) {
-        if !measured(rows, &e.name()) {
-            continue;
-        }
         for receive in [Receive::PerConnection, Receive::ProvidedRing] {
-            eprintln!("running {} baseline for {}", receive.what(), e.name());
-            if let Some(samples) = echo_raw::baseline(&e, receive, cfg.warmup, cfg.rounds) {
-                out.push(Baseline {
-                    workload: e.name(),
-                    what: receive.what().to_string(),
-                    samples,
-                });
-            }
+            out.extend(for_row(rows, e.name(), || {
+                let samples = echo_raw::baseline(&e, receive, cfg.warmup, cfg.rounds)?;
+                Some((receive.what().to_string(), samples))
+            }));
         }
     }
-    let accept_base = |name: String, run: &dyn Fn() -> Option<Vec<Sample>>| {
-        if !measured(rows, &name) {
-            return None;
-        }
-        eprintln!("running raw io_uring baseline for {name}");
-        Some(Baseline {
-            workload: name,
-            what: "raw io_uring, 1 thread".to_string(),
-            samples: run()?,
-        })
-    };
+    let accept_what = || "raw io_uring, 1 thread".to_string();
     for a in accept::churns(cfg) {
-        out.extend(accept_base(a.name(), &|| {
-            accept_raw::churn(&a, cfg.warmup, cfg.rounds)
+        out.extend(for_row(rows, a.name(), || {
+            Some((
+                accept_what(),
+                accept_raw::churn(&a, cfg.warmup, cfg.rounds)?,
+            ))
         }));
     }
     let burst = accept::burst();
-    out.extend(accept_base(burst.name(), &|| {
-        accept_raw::burst(&burst, cfg.warmup, cfg.rounds)
+    out.extend(for_row(rows, burst.name(), || {
+        Some((
+            accept_what(),
+            accept_raw::burst(&burst, cfg.warmup, cfg.rounds)?,
+        ))
     }));
     for load in http::loads() {
         let hello = http::Hello { load };
-        if !measured(rows, &hello.name()) {
-            continue;
-        }
-        eprintln!("running raw io_uring responder for {}", hello.name());
         let (warmup, rounds) = hello.rounds(cfg);
-        if let Some((samples, busy)) = http::raw::baseline(&hello.load, warmup, rounds) {
-            out.push(Baseline {
-                workload: hello.name(),
-                what: format!(
-                    "raw io_uring responder, 1 thread ({} used {:.0}% of a CPU)",
-                    hello.load.tool.exe(),
-                    100.0 * busy
-                ),
-                samples,
-            });
-        }
+        out.extend(for_row(rows, hello.name(), || {
+            let (samples, busy) = http::raw::baseline(&hello.load, warmup, rounds)?;
+            let what = format!(
+                "raw io_uring responder, 1 thread ({} used {:.0}% of a CPU)",
+                hello.load.tool.exe(),
+                100.0 * busy
+            );
+            Some((what, samples))
+        }));
     }
     if let Some(f) = files {
         let rand = Reads {
@@ -133,15 +128,12 @@ pub fn run(cfg: &Config, rows: &[Row], files: Option<&Files>) -> Vec<Baseline> {
         out.extend(file_baseline(cfg, rows, f, f.batch.name(), &batch));
     }
     if let Some(r) = rows.iter().find(|r| r.workload.starts_with(bulk::NAME)) {
-        eprintln!("running iperf3 baseline");
-        let (secs, rounds) = if cfg.quick { (1, 1) } else { (2, 5) };
-        if let Some(samples) = iperf::loopback(bulk::CHUNK, secs, rounds) {
-            out.push(Baseline {
-                workload: r.workload.clone(),
-                what: format!("iperf3, 1 stream, {} KiB writes", bulk::CHUNK >> 10),
-                samples,
-            });
-        }
+        out.extend(for_row(rows, r.workload.clone(), || {
+            let (secs, rounds) = if cfg.quick { (1, 1) } else { (2, 5) };
+            let samples = iperf::loopback(bulk::CHUNK, secs, rounds)?;
+            let what = format!("iperf3, 1 stream, {} KiB writes", bulk::CHUNK >> 10);
+            Some((what, samples))
+        }));
     }
     out
 }

@@ -458,8 +458,7 @@ fn once(e: &Echo, receive: Receive) -> Option<Sample> {
 /// `rounds` rounds of `e` after `warmup`; `None` if io_uring (or, for
 /// [`Receive::ProvidedRing`], a provided-buffer ring) is not available.
 pub fn baseline(e: &Echo, receive: Receive, warmup: usize, rounds: usize) -> Option<Vec<Sample>> {
-    if let Err(err) = uring(1) {
-        eprintln!("raw io_uring echo baseline skipped: {err}");
+    if !uring_batch::available("raw io_uring echo baseline") {
         return None;
     }
     for _ in 0..warmup {

@@ -68,17 +68,22 @@ fn within_baseline(s: &mut String, rows: &[Row], b: &Baseline, target: &str, max
     }
 }
 
+/// The fastest of `r`'s extra contenders whose label starts with
+/// `extra`: its label and median time per operation.
+fn best_extra<'a>(r: &'a Row, extra: &str) -> Option<(&'a str, f64)> {
+    r.extras()
+        .filter(|(n, _)| n.starts_with(extra))
+        .map(|(n, xs)| (n, median_per_op(xs)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
 /// On each row starting with `row`, zio-uring's best time per operation
 /// must be at most `max` times the best of its extra contenders whose
 /// label starts with `extra`.
 fn within_extra(s: &mut String, rows: &[Row], row: &str, extra: &str, target: &str, max: f64) {
     for r in rows.iter().filter(|r| r.workload.starts_with(row)) {
-        let other = r
-            .extras()
-            .filter(|(n, _)| n.starts_with(extra))
-            .map(|(n, xs)| (n, median_per_op(xs)))
-            .min_by(|a, b| a.1.total_cmp(&b.1));
-        if let (Some((name, t)), Some((_, zio))) = (other, r.best(Engine::ZioUring)) {
+        if let (Some((name, t)), Some((_, zio))) = (best_extra(r, extra), r.best(Engine::ZioUring))
+        {
             let x = median_per_op(zio) / t;
             let detail = format!(
                 "zio-uring takes {x:.2}× the time of {name}: {:.2}× its speed",
@@ -101,12 +106,7 @@ fn ceiling(s: &mut String, rows: &[Row], b: &Baseline, extra: Option<&str>) {
             .map(|(_, xs)| format!("{:.2}× tokio", median_per_op(xs) / base))
             .into_iter()
             .collect();
-        let other = r
-            .extras()
-            .filter(|(n, _)| extra.is_some_and(|e| n.starts_with(e)))
-            .map(|(n, xs)| (n, median_per_op(xs)))
-            .min_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((name, t)) = other {
+        if let Some((name, t)) = extra.and_then(|e| best_extra(r, e)) {
             against.push(format!("{:.2}× {name}", t / base));
         }
         let _ = writeln!(

@@ -1,6 +1,6 @@
 //! What the hand-driven io_uring baselines of the socket rows share: their
-//! ring, set up as zio's, and a [`Batch`] of entries to submit that counts
-//! those in flight.
+//! ring, set up as zio's (and whether one can be), and a [`Batch`] of
+//! entries to submit that counts those in flight.
 
 use io_uring::{cqueue, squeue, IoUring};
 
@@ -12,6 +12,18 @@ pub fn ring(entries: u32) -> std::io::Result<IoUring> {
         .setup_defer_taskrun()
         .build(entries)
         .or_else(|_| IoUring::new(entries))
+}
+
+/// Whether io_uring can be set up here; if not, says on stderr that
+/// `baseline` is left out, and why.
+pub fn available(baseline: &str) -> bool {
+    match ring(8) {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("{baseline} skipped: {e}");
+            false
+        }
+    }
 }
 
 /// A completion: user data, result, flags.

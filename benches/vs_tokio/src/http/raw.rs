@@ -5,13 +5,13 @@
 //! on this machine gets many more requests per second out of this
 //! generator. The generator's CPU use is measured beside it.
 
-use std::net::{SocketAddr, TcpListener};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use io_uring::{cqueue, opcode, types, IoUring};
+use io_uring::{cqueue, opcode, types};
 
 use super::answer::Answerer;
 use super::loadgen::{Load, Tool};
@@ -29,7 +29,7 @@ const CANCEL: u64 = u64::MAX - 1;
 
 /// One connection: requests received and answers not yet sent.
 struct Conn {
-    fd: OwnedFd,
+    stream: TcpStream,
     answerer: Answerer,
     input: Vec<u8>,
     filled: usize,
@@ -68,7 +68,7 @@ impl Responder {
         let c = self.conn(slot);
         let rest = &mut c.input[c.filled..];
         let e = opcode::Recv::new(
-            types::Fd(c.fd.as_raw_fd()),
+            types::Fd(c.stream.as_raw_fd()),
             rest.as_mut_ptr(),
             rest.len() as u32,
         );
@@ -80,7 +80,7 @@ impl Responder {
         let c = self.conn(slot);
         let rest = &c.out[c.sent..];
         let e = opcode::Send::new(
-            types::Fd(c.fd.as_raw_fd()),
+            types::Fd(c.stream.as_raw_fd()),
             rest.as_ptr(),
             rest.len() as u32,
         );
@@ -88,22 +88,10 @@ impl Responder {
     }
 
     /// Takes a new connection.
-    fn open(&mut self, fd: OwnedFd) {
-        let one: libc::c_int = 1;
-        // SAFETY: `fd` is an open TCP socket and `one` a c_int of the
-        // size passed.
-        let rc = unsafe {
-            libc::setsockopt(
-                fd.as_raw_fd(),
-                libc::IPPROTO_TCP,
-                libc::TCP_NODELAY,
-                (&one as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-        assert_eq!(rc, 0, "nodelay: {}", std::io::Error::last_os_error());
+    fn open(&mut self, stream: TcpStream) {
+        stream.set_nodelay(true).expect("nodelay");
         let conn = Conn {
-            fd,
+            stream,
             answerer: Answerer::new(self.tool),
             input: vec![0; INPUT_MAX],
             filled: 0,
@@ -149,11 +137,11 @@ impl Responder {
                     self.accepting = false;
                 }
                 if res >= 0 {
-                    // SAFETY: a successful accept returns a new descriptor
-                    // that nothing else owns.
-                    let fd = unsafe { OwnedFd::from_raw_fd(res) };
+                    // SAFETY: a successful accept returns a new connected
+                    // socket that nothing else owns.
+                    let stream = unsafe { TcpStream::from_raw_fd(res) };
                     if !stopping {
-                        self.open(fd);
+                        self.open(stream);
                     }
                 } else {
                     assert!(
@@ -248,8 +236,7 @@ fn once(load: &Load) -> (Sample, Duration) {
 /// `rounds` load runs after `warmup`, and the median share of one CPU the
 /// generator used; `None` if io_uring is not available here.
 pub fn baseline(load: &Load, warmup: usize, rounds: usize) -> Option<(Vec<Sample>, f64)> {
-    if let Err(e) = IoUring::new(8) {
-        eprintln!("raw HTTP baseline skipped: {e}");
+    if !uring_batch::available("raw HTTP baseline") {
         return None;
     }
     for _ in 0..warmup {
