@@ -41,6 +41,19 @@
 //! another file taking its number, does not redirect it (see [`Op`] for
 //! how, per backend, and for the one window on io_uring).
 //!
+//! # Multi-thread runtimes
+//!
+//! On io_uring, an op goes into the ring of the worker whose task submits
+//! it. File ops (reads and writes at an offset, `open`, `fsync`, `statx`:
+//! the kernel does their work while it takes them, on the CPU that submits
+//! them) are shared instead when other workers of the runtime have no task
+//! to run: they take turns between this worker's ring and each idle
+//! worker's, so one queue's batch of page-cache reads runs on as many CPUs.
+//! An idle worker that gets tasks again keeps the ops it took until they
+//! complete; completions arrive in the queue as usual, in completion order.
+//! Such an op holds its file by a duplicate of the descriptor, as on the
+//! epoll backend (see [`Op`]).
+//!
 //! # Cancellation
 //!
 //! [`cancel`](CompletionQueue::cancel) asks the kernel to stop an op; the
@@ -58,8 +71,8 @@
 //! `recv_from`, `send_to`) allocate their iovec array, and `open` and
 //! `statx` their path. A queue used where no zio runtime runs sends its
 //! ops to the fallback driver through a queue that allocates a block now
-//! and then, and a runtime's own scratch space grows to its high-water
-//! mark once.
+//! and then, as do the file ops a worker hands to idle workers, and a
+//! runtime's own scratch space grows to its high-water mark once.
 //!
 //! # Layout
 //!

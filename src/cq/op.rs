@@ -61,7 +61,9 @@ pub enum Interest {
 ///   [`wait_blocking`](super::CompletionQueue::wait_blocking)) of the
 ///   queue has to block.
 /// - Everywhere else (the epoll backend; a queue used where no zio
-///   runtime runs, whose ops the fallback driver serves), `submit`
+///   runtime runs, whose ops the fallback driver serves; a file op a
+///   multi-thread runtime's worker hands to an idle worker, see
+///   [`CompletionQueue`](super::CompletionQueue)), `submit`
 ///   duplicates the descriptor (`F_DUPFD_CLOEXEC`) and the op runs on the
 ///   duplicate, which is closed once the op has completed. Each such op in
 ///   flight holds one descriptor (count it against `RLIMIT_NOFILE`); if
@@ -224,6 +226,23 @@ fn duplicate(fd: RawFd) -> Result<OwnedFd, i32> {
     // SAFETY: `new` was just opened by the call above and nothing else
     // owns it.
     Ok(unsafe { OwnedFd::from_raw_fd(new) })
+}
+
+impl<B> Op<B> {
+    /// Whether the kernel does this op's work as it takes it (a file's data
+    /// at an offset, or a file's metadata) rather than waiting for an
+    /// event: the ops the epoll backend runs on the blocking pool, and
+    /// those a queue on a multi-thread runtime may hand to an idle worker.
+    pub(super) fn is_file_work(&self) -> bool {
+        match &self.spec {
+            Spec::Read(_, offset)
+            | Spec::Write(_, offset)
+            | Spec::Readv(_, offset)
+            | Spec::Writev(_, offset) => *offset != AT_POSITION,
+            Spec::Open(..) | Spec::Fsync(_) | Spec::Statx(_) => true,
+            _ => false,
+        }
+    }
 }
 
 impl<B: IoBufMut> Op<B> {

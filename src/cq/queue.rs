@@ -208,7 +208,7 @@ impl<B: IoBufMut> CompletionQueue<B> {
         }
         let key = self
             .pool
-            .start(|on_ring| op.start(on_ring))
+            .start(op.is_file_work(), |on_ring| op.start(on_ring))
             .expect("a queue below its capacity has an idle cell");
         self.tokens[key.index as usize] = token;
         Ok(OpId(key))
@@ -493,6 +493,97 @@ impl<B: IoBufMut> Future for TimedWait<'_, B> {
         match Pin::new(timer).poll(cx) {
             Poll::Ready(()) => Poll::Ready(None),
             Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::cq::Output;
+    use crate::runtime::{Builder, IoBackend};
+
+    const READS: usize = 8;
+    const SIZE: usize = 16;
+
+    fn file_of(byte: u8) -> std::fs::File {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&[byte; READS * SIZE]).unwrap();
+        file
+    }
+
+    /// One batch of reads of `old` through a fresh descriptor, which is
+    /// made to name `new` right after the submits. Returns how many reads
+    /// went to another worker; each of those read `old`, by the duplicate
+    /// it holds (a read in this worker's ring may see either file: the
+    /// window the `Op` docs describe).
+    async fn batch(old: &std::fs::File, new: &std::fs::File) -> usize {
+        // SAFETY: `dup` makes a descriptor that nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(libc::dup(old.as_raw_fd())) };
+        let mut cq: CompletionQueue = CompletionQueue::with_capacity(READS);
+        let mut elsewhere = [false; READS];
+        for (i, lent) in elsewhere.iter_mut().enumerate() {
+            let op = Op::read_at(fd.as_raw_fd(), Vec::with_capacity(SIZE), (i * SIZE) as u64);
+            let id = cq.submit(op, i as u64).unwrap();
+            *lent = cq.pool.runs_elsewhere(id.0);
+        }
+        // SAFETY: makes `fd`'s number name `new`'s file; `fd` still owns it.
+        let reused = unsafe { libc::dup2(new.as_raw_fd(), fd.as_raw_fd()) };
+        assert_eq!(reused, fd.as_raw_fd());
+        let mut done = 0;
+        while let Some(c) = cq.wait().await {
+            let lent = elsewhere[c.token() as usize];
+            let Output::Read(n, buf) = c.into_output() else {
+                panic!("not a read")
+            };
+            assert_eq!(n.unwrap(), SIZE);
+            if lent {
+                assert_eq!(buf, [b'o'; SIZE], "a read on another worker kept its file");
+            }
+            done += 1;
+            if done == READS {
+                cq.close();
+            }
+        }
+        elsewhere.iter().filter(|&&lent| lent).count()
+    }
+
+    /// On a multi-thread io_uring runtime, file reads submitted while the
+    /// other worker has no task share the batch with it, and those reads
+    /// keep their file when the caller's descriptor is closed at once and
+    /// its number reused. On epoll every op stays with its own driver.
+    #[test]
+    fn file_reads_go_to_an_idle_worker_and_keep_their_file() {
+        let rt = Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let uring = rt.handle().io_backend() == IoBackend::IoUring;
+        let lent = rt.block_on(async {
+            crate::spawn(async {
+                let (old, new) = (file_of(b'o'), file_of(b'n'));
+                let mut lent = 0;
+                // The other worker is idle once it found nothing to run.
+                for _ in 0..200 {
+                    lent += batch(&old, &new).await;
+                    if lent >= READS {
+                        break;
+                    }
+                    crate::time::sleep(Duration::from_millis(1)).await;
+                }
+                lent
+            })
+            .await
+            .unwrap()
+        });
+        if uring {
+            assert!(lent >= READS, "reads went to the idle worker: {lent}");
+        } else {
+            assert_eq!(lent, 0, "epoll keeps ops with their driver");
         }
     }
 }

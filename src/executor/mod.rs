@@ -47,6 +47,7 @@ pub use join::{AbortHandle, JoinError, JoinHandle};
 pub use join_set::JoinSet;
 pub use runtime::{Builder, Runtime};
 pub use spawn::{block_in_place, spawn, spawn_blocking, spawn_local};
+pub(crate) use worker::idle_sibling_driver;
 pub use yield_now::yield_now;
 
 /// Runs `f` on the process-wide blocking pool, detached (the epoll

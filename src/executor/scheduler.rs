@@ -45,6 +45,10 @@ pub(crate) struct Slot {
     /// life; its `!Send` tasks run only when their own thread drives it.
     pub(crate) local_owner: OnceLock<ThreadId>,
     pub(crate) driver: Arc<DriverShared>,
+    /// Whether the slot's worker has no task to run (it searches for one,
+    /// or parks): work handed to its driver gets its attention at once. A
+    /// hint, written only when it changes.
+    pub(crate) idle: AtomicBool,
     /// For a spare slot (run by stand-ins): whether a stand-in runs it, and
     /// its driver while none does; see `spare.rs`.
     pub(crate) spare: Option<Spare>,
@@ -60,6 +64,7 @@ impl Slot {
             local: ConcurrentQueue::unbounded(),
             local_owner: OnceLock::new(),
             driver: DriverShared::new()?,
+            idle: AtomicBool::new(false),
             spare,
         })
     }

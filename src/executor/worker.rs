@@ -40,6 +40,23 @@ thread_local! {
     static CURRENT: Cell<*const WorkerCtx> = const { Cell::new(std::ptr::null()) };
 }
 
+/// Where the `turn`-th of a run of ops the calling worker hands out goes:
+/// the ops take turns between the caller (`None`) and each other worker of
+/// its runtime that has no task to run (`Some` of that worker's driver).
+/// `None` off a worker, or when every other worker is busy. Stand-ins are
+/// left out: one may exit while work it was handed waits in its driver.
+pub(crate) fn idle_sibling_driver(turn: usize) -> Option<Arc<DriverShared>> {
+    with_ctx(|ctx| {
+        let shared = &ctx.shared;
+        let idle = |&w: &usize| w != ctx.index && shared.slot(w).idle.load(Ordering::Relaxed);
+        let count = (0..shared.workers).filter(idle).count();
+        let pick = turn % (count + 1);
+        let worker = (0..shared.workers).filter(idle).nth(pick.checked_sub(1)?)?;
+        Some(shared.slot(worker).driver.clone())
+    })
+    .flatten()
+}
+
 /// Runs `f` with the calling thread's worker context, if it is a worker.
 fn with_ctx<R>(f: impl FnOnce(&WorkerCtx) -> R) -> Option<R> {
     let ptr = CURRENT.try_with(|c| c.get()).ok()?;
@@ -260,6 +277,8 @@ pub(crate) struct Worker {
     tick: u32,
     lifo_streak: u32,
     searching: bool,
+    /// What this worker's slot says in `idle`.
+    idle: bool,
     rng: u32,
     completions: reactor::Completions,
 }
@@ -276,6 +295,7 @@ impl Worker {
             tick: 0,
             lifo_streak: 0,
             searching: false,
+            idle: false,
             rng: 0x9E37_79B9 ^ (index as u32 + 1),
             completions: reactor::Completions::default(),
         }
@@ -395,6 +415,7 @@ impl Worker {
     }
 
     fn run_task(&mut self, task: Runnable) {
+        self.set_idle(false);
         self.stop_searching();
         task.run();
     }
@@ -417,9 +438,19 @@ impl Worker {
         self.completions.run();
     }
 
+    /// Records in the slot whether this worker has no task to run.
+    fn set_idle(&mut self, idle: bool) {
+        if self.idle != idle {
+            self.idle = idle;
+            let slot = self.shared().slot(self.ctx.index);
+            slot.idle.store(idle, Ordering::Relaxed);
+        }
+    }
+
     /// Steals from the injector and other workers, spinning a little before
     /// giving up.
     fn search(&mut self) -> Option<Runnable> {
+        self.set_idle(true);
         if let Some(t) = pop_injector(&self.ctx) {
             return Some(t);
         }

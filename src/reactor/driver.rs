@@ -498,6 +498,23 @@ pub(crate) fn submit(op: RawOp, polling: bool, home: &mut Option<Arc<DriverShare
     )
 }
 
+/// Whether `driver` is the calling thread's.
+#[cfg(test)]
+pub(crate) fn is_current(driver: &Arc<DriverShared>) -> bool {
+    with_current(|d| Arc::ptr_eq(&d.shared, driver)).unwrap_or(false)
+}
+
+/// Hands `op` to `driver`, another thread's, which submits it when it next
+/// turns; `home` then names that driver.
+pub(crate) fn submit_to(
+    driver: Arc<DriverShared>,
+    op: RawOp,
+    home: &mut Option<Arc<DriverShared>>,
+) {
+    driver.send(Remote::Submit(op));
+    *home = Some(driver);
+}
+
 /// Whether the calling thread has a driver, and it runs io_uring.
 pub(crate) fn runs_uring() -> bool {
     with_current(|d| matches!(d.backend, Backend::Uring(_))).unwrap_or(false)

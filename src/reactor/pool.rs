@@ -12,6 +12,11 @@
 //!   cell's index on the pool's `ready` queue (in completion order) and
 //!   takes the pool's one waker.
 //!
+//! Each cell's use runs on one driver (its `home`): usually the owner's
+//! thread's, but on a multi-thread runtime file work may go to an idle
+//! worker's driver (see [`OpPool::start`]); completions, cancels and the
+//! pool's drop work alike from any thread.
+//!
 //! A cell is reused once its owner has taken its result from `ready`: the
 //! driver touches an op's data only until its final completion. References
 //! a driver still holds after that are only counts, except a cancel
@@ -171,6 +176,8 @@ pub(crate) struct OpPool<T: OpCode> {
     free: Vec<u32>,
     /// Ops started and not yet taken back.
     len: usize,
+    /// `file_work` ops started: whose turn the next one is.
+    file_ops: usize,
 }
 
 impl<T: OpCode> std::fmt::Debug for OpPool<T> {
@@ -211,6 +218,7 @@ impl<T: OpCode> OpPool<T> {
             owned: (0..n).map(|_| Owned::default()).collect(),
             free: (0..n as u32).rev().collect(),
             len: 0,
+            file_ops: 0,
         }
     }
 
@@ -223,18 +231,34 @@ impl<T: OpCode> OpPool<T> {
         self.len
     }
 
-    /// Starts the op `make` returns in an idle cell, on the calling
-    /// thread's driver (or the fallback driver); `None`, without calling
-    /// `make`, if every cell is busy. `make` learns whether the op goes
-    /// straight into the calling thread's io_uring ring, where the kernel
-    /// takes its own reference to the op's file when the ring submits it;
-    /// anywhere else the op runs later (on readiness, on the blocking pool,
-    /// on another thread), so it must hold its file itself.
-    pub(crate) fn start(&mut self, make: impl FnOnce(bool) -> T) -> Option<Key> {
+    /// Starts the op `make` returns in an idle cell; `None`, without
+    /// calling `make`, if every cell is busy.
+    ///
+    /// The op goes to the calling thread's driver (or the fallback
+    /// driver). A `file_work` op (one whose work the kernel does as it
+    /// takes it: a file's data or metadata) started on a worker of a
+    /// multi-thread io_uring runtime whose other workers have no task to
+    /// run takes turns instead: one to this worker's ring, one to each idle
+    /// worker's (through its driver's request queue, as a stolen task's
+    /// cancel goes), so the kernel does a batch on as many CPUs. `make`
+    /// learns whether the op goes straight into the calling thread's
+    /// io_uring ring, where the kernel takes its own reference to the op's
+    /// file when the ring submits it; anywhere else the op runs later (on
+    /// readiness, on the blocking pool, on another thread), so it must hold
+    /// its file itself.
+    pub(crate) fn start(&mut self, file_work: bool, make: impl FnOnce(bool) -> T) -> Option<Key> {
         let index = self.free.pop()?;
         // Nothing below can change the calling thread's driver before
-        // `driver::submit` hands the op to it.
-        let data = make(driver::runs_uring());
+        // `driver::submit` hands the op to it, nor a sibling's driver
+        // before `submit_to` queues the op there.
+        let on_ring = driver::runs_uring();
+        let sibling = if on_ring && file_work {
+            self.file_ops = self.file_ops.wrapping_add(1);
+            crate::executor::idle_sibling_driver(self.file_ops)
+        } else {
+            None
+        };
+        let data = make(on_ring && sibling.is_none());
         let cell = &self.shared.cells[index as usize];
         let header = &cell.cell.header;
         let generation = header.generation.load(Ordering::Relaxed).wrapping_add(1);
@@ -249,11 +273,22 @@ impl<T: OpCode> OpPool<T> {
         // Not `polling`: the queue's waker may be another task's, waiting
         // in `poll_next`; an inline completion must wake it.
         let owned = &mut self.owned[index as usize];
-        driver::submit(raw, false, &mut owned.home);
+        match sibling {
+            Some(sibling) => driver::submit_to(sibling, raw, &mut owned.home),
+            None => driver::submit(raw, false, &mut owned.home),
+        }
         owned.busy = true;
         owned.cancel_requested = false;
         self.len += 1;
         Some(Key { index, generation })
+    }
+
+    /// Whether op `key` was started on a driver other than the calling
+    /// thread's.
+    #[cfg(test)]
+    pub(crate) fn runs_elsewhere(&self, key: Key) -> bool {
+        let home = self.owned[key.index as usize].home.as_ref();
+        !home.is_some_and(driver::is_current)
     }
 
     /// The next completed op, in completion order, with its output.
@@ -418,7 +453,9 @@ mod tests {
                             let (r, w) = pipe();
                             let mut pool = OpPool::with_capacity(PER_POOL);
                             for _ in 0..PER_POOL {
-                                assert!(pool.start(|_| CanaryRead::new(r.as_raw_fd())).is_some());
+                                assert!(pool
+                                    .start(true, |_| CanaryRead::new(r.as_raw_fd()))
+                                    .is_some());
                             }
                             write_bytes(w.as_raw_fd(), 64 * (i % 7));
                             crate::task::yield_now().await;
@@ -451,13 +488,13 @@ mod tests {
                 let mut pool = OpPool::with_capacity(1);
                 for _ in 0..100 {
                     let first = pool
-                        .start(|_| CanaryRead::new(r.as_raw_fd()))
+                        .start(false, |_| CanaryRead::new(r.as_raw_fd()))
                         .expect("room");
                     write_bytes(w.as_raw_fd(), 1);
                     let (key, res) = take(&mut pool).await;
                     assert_eq!((key, res.unwrap()), (first, 1));
                     let second = pool
-                        .start(|_| CanaryRead::new(r.as_raw_fd()))
+                        .start(false, |_| CanaryRead::new(r.as_raw_fd()))
                         .expect("room");
                     assert_eq!(second.index, first.index);
                     assert_ne!(second.generation, first.generation);
@@ -479,6 +516,51 @@ mod tests {
         });
     }
 
+    /// Ops a worker handed to an idle one (`file_work`) are cancelled
+    /// from the pool's owner like its own: each completes with ECANCELED.
+    #[test]
+    fn ops_on_an_idle_worker_are_cancelled_from_the_owner() {
+        let _serial = serial();
+        watchdog(Duration::from_secs(60), || {
+            let rt = Builder::new_multi_thread()
+                .worker_threads(2)
+                .build()
+                .unwrap();
+            let uring = rt.handle().io_backend() == crate::runtime::IoBackend::IoUring;
+            let lent = rt.block_on(async {
+                crate::spawn(async {
+                    let (r, _w) = pipe();
+                    let mut pool = OpPool::with_capacity(8);
+                    let mut lent = 0;
+                    for _ in 0..200 {
+                        let keys: Vec<Key> = (0..8)
+                            .map(|_| {
+                                pool.start(true, |_| CanaryRead::new(r.as_raw_fd()))
+                                    .unwrap()
+                            })
+                            .collect();
+                        lent += keys.iter().filter(|&&k| pool.runs_elsewhere(k)).count();
+                        for &key in &keys {
+                            assert!(pool.cancel(key));
+                        }
+                        for _ in 0..keys.len() {
+                            let (_, res) = take(&mut pool).await;
+                            assert_eq!(res.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
+                        }
+                        if lent >= 8 {
+                            break;
+                        }
+                        crate::time::sleep(Duration::from_millis(1)).await;
+                    }
+                    lent
+                })
+                .await
+                .unwrap()
+            });
+            assert!(!uring || lent >= 8, "ops went to the idle worker: {lent}");
+        });
+    }
+
     /// Cancel through the pool: the op completes with ECANCELED and the
     /// cell is reused.
     #[test]
@@ -490,7 +572,7 @@ mod tests {
                 let mut pool = OpPool::with_capacity(2);
                 for _ in 0..200 {
                     let key = pool
-                        .start(|_| CanaryRead::new(r.as_raw_fd()))
+                        .start(false, |_| CanaryRead::new(r.as_raw_fd()))
                         .expect("room");
                     assert!(pool.cancel(key));
                     let (got, res) = take(&mut pool).await;
