@@ -1,6 +1,7 @@
 //! Faults injected into the kernel interface with strace: `io_uring_enter`
 //! failing with EINTR or EBUSY (must be retried, never a panic or a lost
 //! op) and `io_uring_setup` refused: the runtime falls back to epoll, and
+//! says so in one `tracing` warning that names the cause, and
 //! with `ZIO_BACKEND=uring` forcing io_uring, `build` fails with an error
 //! naming the cause. On epoll, `epoll_pwait2` interrupted (EINTR) or
 //! missing (ENOSYS, kernels before 5.11: the driver waits with
@@ -11,6 +12,7 @@
 
 mod common;
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Runs the named scenario in a child under strace with `inject`, with
@@ -47,7 +49,7 @@ fn epoll_pwait2_missing_falls_back_to_epoll_wait() {
 fn io_uring_refused_falls_back_to_epoll() {
     for errno in ["EPERM", "ENOSYS", "ENOMEM"] {
         let inject = format!("inject=io_uring_setup:error={errno}");
-        run_child("work_epoll", &inject, None);
+        run_child(&format!("fallback_{errno}"), &inject, None);
     }
 }
 
@@ -78,12 +80,64 @@ fn child_entry() {
     match scenario.as_str() {
         "work_uring" => work(zio::runtime::IoBackend::IoUring),
         "work_epoll" => work(zio::runtime::IoBackend::Epoll),
+        "fallback_EPERM" => fallback("not permitted"),
+        "fallback_ENOSYS" => fallback("no io_uring"),
+        "fallback_ENOMEM" => fallback("RLIMIT_MEMLOCK"),
         "setup_eperm" => setup_fails_with("not permitted"),
         "setup_enosys" => setup_fails_with("no io_uring"),
         "setup_enomem" => setup_fails_with("RLIMIT_MEMLOCK"),
         other => panic!("unknown scenario {other}"),
     }
     println!("child scenario passed");
+}
+
+/// The warnings logged through `tracing`, by message.
+struct Warnings(Arc<Mutex<Vec<String>>>);
+
+/// Takes the `message` field of an event.
+struct Message<'a>(&'a mut String);
+
+impl tracing::field::Visit for Message<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            *self.0 = format!("{value:?}");
+        }
+    }
+}
+
+impl tracing::Subscriber for Warnings {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        *metadata.level() <= tracing::Level::WARN
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut text = String::new();
+        event.record(&mut Message(&mut text));
+        self.0.lock().unwrap().push(text);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// io_uring refused: every runtime the process builds (several flavors,
+/// several workers) runs on epoll, and exactly one warning says so and
+/// names the `cause`.
+fn fallback(cause: &str) {
+    let warnings = Arc::new(Mutex::new(Vec::new()));
+    tracing::subscriber::set_global_default(Warnings(warnings.clone()))
+        .expect("the first subscriber");
+    work(zio::runtime::IoBackend::Epoll);
+    let warnings = warnings.lock().unwrap();
+    assert_eq!(warnings.len(), 1, "one warning: {warnings:?}");
+    assert!(
+        warnings[0].contains(cause) && warnings[0].contains("epoll backend"),
+        "the warning names the cause and the backend: {}",
+        warnings[0]
+    );
 }
 
 /// Tasks, timers, cross-thread wakes and TCP round trips on both flavors,
