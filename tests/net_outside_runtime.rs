@@ -4,6 +4,8 @@
 //! plus a tokio current-thread runtime running client and server on its
 //! one thread, which must not deadlock.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::time::Duration;
 
@@ -88,47 +90,51 @@ fn zio_runtime() {
 
 #[test]
 fn tokio_current_thread_client_and_server_do_not_deadlock() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(async move {
-            for _ in 0..10 {
-                let (s, _) = listener.accept().await.unwrap();
-                tokio::spawn(async move {
-                    loop {
-                        let (n, b) = s.read(Vec::with_capacity(1024)).await;
-                        if n.unwrap() == 0 {
-                            break;
+    // A blocked tokio thread would never fire the timeout below: the
+    // watchdog thread turns that hang into a failure.
+    common::watchdog("tokio_current_thread_deadlock", || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = tokio::spawn(async move {
+                for _ in 0..10 {
+                    let (s, _) = listener.accept().await.unwrap();
+                    tokio::spawn(async move {
+                        loop {
+                            let (n, b) = s.read(Vec::with_capacity(1024)).await;
+                            if n.unwrap() == 0 {
+                                break;
+                            }
+                            s.write_all(b).await.0.unwrap();
                         }
-                        s.write_all(b).await.0.unwrap();
-                    }
-                });
-            }
+                    });
+                }
+            });
+            let work = async {
+                let mut clients = Vec::new();
+                for i in 0..10u8 {
+                    clients.push(tokio::spawn(async move {
+                        let c = TcpStream::connect(addr).await.unwrap();
+                        for _ in 0..10 {
+                            c.write_all(vec![i; 100]).await.0.unwrap();
+                            let (r, b) = c.read_exact(Vec::with_capacity(100)).await;
+                            r.unwrap();
+                            assert_eq!(b, vec![i; 100]);
+                        }
+                    }));
+                }
+                for c in clients {
+                    c.await.unwrap();
+                }
+                server.await.unwrap();
+            };
+            tokio::time::timeout(Duration::from_secs(20), work)
+                .await
+                .expect("deadlock: a tokio current-thread runtime was blocked");
         });
-        let work = async {
-            let mut clients = Vec::new();
-            for i in 0..10u8 {
-                clients.push(tokio::spawn(async move {
-                    let c = TcpStream::connect(addr).await.unwrap();
-                    for _ in 0..10 {
-                        c.write_all(vec![i; 100]).await.0.unwrap();
-                        let (r, b) = c.read_exact(Vec::with_capacity(100)).await;
-                        r.unwrap();
-                        assert_eq!(b, vec![i; 100]);
-                    }
-                }));
-            }
-            for c in clients {
-                c.await.unwrap();
-            }
-            server.await.unwrap();
-        };
-        tokio::time::timeout(Duration::from_secs(20), work)
-            .await
-            .expect("deadlock: a tokio current-thread runtime was blocked");
     });
 }
