@@ -110,32 +110,37 @@ impl<T: Sealed + ?Sized> Sealed for &T {
     }
 }
 
+impl Resolve {
+    /// The addresses, looking a host name up with the system resolver
+    /// (which may block) if there is one.
+    fn addresses(self) -> io::Result<Vec<SocketAddr>> {
+        match self {
+            Resolve::Ready(addrs) => Ok(addrs),
+            Resolve::Lookup(s) => {
+                std::net::ToSocketAddrs::to_socket_addrs(s.as_str()).map(Iterator::collect)
+            }
+            Resolve::LookupPair(host, port) => {
+                std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
+                    .map(Iterator::collect)
+            }
+        }
+    }
+}
+
 /// Resolves `addr` to a list of addresses, looking host names up on the
 /// blocking pool.
 pub(crate) async fn resolve<A: ToSocketAddrs>(addr: A) -> io::Result<Vec<SocketAddr>> {
-    let job = match addr.resolve()? {
-        Resolve::Ready(addrs) => return Ok(addrs),
-        Resolve::Lookup(s) => crate::spawn_blocking(move || {
-            std::net::ToSocketAddrs::to_socket_addrs(s.as_str()).map(Iterator::collect)
-        }),
-        Resolve::LookupPair(host, port) => crate::spawn_blocking(move || {
-            std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port)).map(Iterator::collect)
-        }),
-    };
-    job.await.map_err(|e| io::Error::other(e.to_string()))?
+    match addr.resolve()? {
+        Resolve::Ready(addrs) => Ok(addrs),
+        lookup => crate::spawn_blocking(move || lookup.addresses())
+            .await
+            .map_err(|e| io::Error::other(e.to_string()))?,
+    }
 }
 
 /// Resolves `addr` on the calling thread (for the blocking calls).
 pub(crate) fn resolve_blocking<A: ToSocketAddrs>(addr: A) -> io::Result<Vec<SocketAddr>> {
-    match addr.resolve()? {
-        Resolve::Ready(addrs) => Ok(addrs),
-        Resolve::Lookup(s) => {
-            std::net::ToSocketAddrs::to_socket_addrs(s.as_str()).map(Iterator::collect)
-        }
-        Resolve::LookupPair(host, port) => {
-            std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port)).map(Iterator::collect)
-        }
-    }
+    addr.resolve()?.addresses()
 }
 
 /// Tries `f` on each address in turn; returns the first success or the
