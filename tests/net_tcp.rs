@@ -266,6 +266,32 @@ fn dropping_stream_with_cancelled_recv_sends_fin() {
     });
 }
 
+/// The same through the tokio `AsyncRead` impl: its readiness wait (a
+/// poll armed in the ring, kept by the stream after the read future is
+/// gone) must not keep the socket open once the stream is dropped.
+#[test]
+fn dropping_stream_with_pending_poll_read_sends_fin() {
+    use tokio::io::AsyncReadExt;
+    rt().block_on(async {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut stream = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (mut peer, _) = listener.accept().unwrap();
+        let mut into = [0u8; 8];
+        let r = zio::time::timeout(
+            Duration::from_millis(20),
+            AsyncReadExt::read(&mut stream, &mut into),
+        )
+        .await;
+        assert!(r.is_err(), "nothing to read yet");
+        drop(stream);
+        peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(peer.read(&mut buf).unwrap(), 0, "the peer sees EOF");
+    });
+}
+
 #[test]
 fn readv_writev_and_split_halves() {
     rt().block_on(async {
