@@ -156,6 +156,14 @@ impl Completions {
     }
 }
 
+/// A driver's reference to one op in flight.
+struct InFlight {
+    op: RawOp,
+    /// Its syscall runs on the blocking pool (epoll backend): that thread
+    /// owns the op's data until its `Remote::Done` arrives.
+    on_pool: bool,
+}
+
 /// One thread's backend, timers and in-flight ops.
 pub(crate) struct Driver {
     shared: Arc<DriverShared>,
@@ -163,7 +171,7 @@ pub(crate) struct Driver {
     timers: TimerHeap,
     /// Ops in flight: the driver's reference to each, so it can cancel them
     /// all when it shuts down.
-    ops: Slab<RawOp>,
+    ops: Slab<InFlight>,
     cqes: Vec<Cqe>,
     pending: Completions,
     /// Shutting down: new submissions fail with `ECANCELED`.
@@ -225,8 +233,8 @@ impl Driver {
             return finish(op, -libc::ECANCELED);
         }
         count_started();
-        let slot = self.ops.insert(op);
-        let op = &self.ops[slot];
+        let slot = self.ops.insert(InFlight { op, on_pool: false });
+        let op = &self.ops[slot].op;
         op.set_slot(slot);
         match &mut self.backend {
             Backend::Uring(u) => {
@@ -235,7 +243,7 @@ impl Driver {
             }
             Backend::Epoll(e) => match e.submit(op) {
                 Submitted::Done(res) if polling => {
-                    let op = self.ops.remove(slot);
+                    let op = self.ops.remove(slot).op;
                     drop(op.complete(res, 0));
                     count_finished();
                     self.pending.released.push(op);
@@ -248,6 +256,7 @@ impl Driver {
                 Submitted::Waiting => {}
                 Submitted::Blocking => {
                     let (op, shared) = (op.clone(), self.shared.clone());
+                    self.ops[slot].on_pool = true;
                     crate::executor::run_blocking(move || {
                         let res = op.syscall();
                         shared.send(Remote::Done(op, res));
@@ -257,13 +266,23 @@ impl Driver {
         }
     }
 
-    /// Cancels `op` if its cell is still in use `generation`; a reusable
-    /// cell whose op completed may already carry a later op, which a
-    /// cancel by address would hit.
+    /// Cancels `op` if its cell is still in use `generation` here. The
+    /// request may come late: a reusable cell whose op completed may have
+    /// been taken back by its owner (its data gone) or carry a later op,
+    /// maybe on another driver; such a cell is left alone.
     fn cancel_local(&mut self, op: RawOp, generation: u32) {
-        if op.generation() != generation {
+        let slot = if op.in_flight_as(generation) {
+            // SAFETY: use `generation` is in flight and this is its home
+            // driver (cancels go to the driver the op was submitted to,
+            // after the submission), so this thread is the one that owns
+            // `slot` until the use completes here.
+            unsafe { op.slot() }
+        } else {
+            usize::MAX
+        };
+        let Some(entry) = self.ops.get(slot).filter(|e| e.op.addr() == op.addr()) else {
             return self.pending.released.push(op);
-        }
+        };
         match &mut self.backend {
             Backend::Uring(u) => {
                 let entry = opcode::AsyncCancel::new(op.addr() | TAG_OP)
@@ -271,6 +290,9 @@ impl Driver {
                     .user_data(op.into_user_data(TAG_CANCEL));
                 u.push(&entry, &mut self.cqes);
             }
+            // A syscall on the blocking pool cannot be stopped; the op
+            // completes when it returns.
+            Backend::Epoll(_) if entry.on_pool => self.pending.released.push(op),
             Backend::Epoll(e) => {
                 self.cqes.extend(e.cancel(&op));
                 self.pending.released.push(op);
@@ -352,9 +374,10 @@ impl Driver {
                 TAG_OP => {
                     let addr = cqe.user_data & !7;
                     // SAFETY: an op's user_data is its cell address, and the
-                    // cell is alive: `ops` holds a reference until right below.
+                    // cell is alive and in flight here: `ops` holds a
+                    // reference until right below.
                     let slot = unsafe { peek_slot(addr) };
-                    let op = self.ops.remove(slot);
+                    let op = self.ops.remove(slot).op;
                     if let Some(w) = op.complete(cqe.res, cqe.flags) {
                         self.pending.wakers.push(w);
                     }
@@ -389,7 +412,7 @@ impl Driver {
         }
         self.closing = true;
         self.drain_inbox();
-        let in_flight: Vec<RawOp> = self.ops.iter().map(|(_, op)| op.clone()).collect();
+        let in_flight: Vec<RawOp> = self.ops.iter().map(|(_, e)| e.op.clone()).collect();
         for op in in_flight {
             let generation = op.generation();
             self.cancel_local(op, generation);
@@ -442,12 +465,14 @@ impl Drop for Driver {
 /// Reads the driver slot of the op whose cell is at `addr`.
 ///
 /// # Safety
-/// `addr` must be the address of a live op cell.
+/// `addr` must be the address of a live op cell in flight on the calling
+/// thread's driver.
 unsafe fn peek_slot(addr: u64) -> usize {
     // SAFETY: per the contract; `from_user_data` makes a RawOp without
     // taking a count, so it is forgotten right after the read.
     let op = std::mem::ManuallyDrop::new(unsafe { RawOp::from_user_data(addr) });
-    op.slot()
+    // SAFETY: per the contract the op is in flight on this thread's driver.
+    unsafe { op.slot() }
 }
 
 thread_local! {

@@ -391,10 +391,15 @@ impl RawOp {
     }
 
     /// The index of the driver's reference in its `ops` slab (see
-    /// [`Header::slot`]). Called by that driver, on its thread.
-    pub(crate) fn slot(&self) -> usize {
+    /// [`Header::slot`]).
+    ///
+    /// # Safety
+    /// The op is in flight and the caller is the driver running it, on its
+    /// thread.
+    pub(crate) unsafe fn slot(&self) -> usize {
         // SAFETY: only the thread of the driver running the op touches
-        // `slot` while it is in flight; the caller is that driver.
+        // `slot` while it is in flight; per the contract the caller is that
+        // driver.
         unsafe { *self.header().slot.get() }
     }
 
@@ -409,6 +414,17 @@ impl RawOp {
     /// Which use of the cell is in flight now (see [`Header::generation`]).
     pub(crate) fn generation(&self) -> u32 {
         self.header().generation.load(Ordering::Acquire)
+    }
+
+    /// Whether use `generation` of the cell is in flight (submitted and
+    /// not completed; maybe cancelled by its owner). Once it is, only its
+    /// driver can end it, so the answer holds on that driver's thread.
+    pub(crate) fn in_flight_as(&self, generation: u32) -> bool {
+        // The state first: a later use stores its generation before its
+        // IN_FLIGHT (both Release), so if the state read below is the later
+        // use's, the generation read after it is too, and differs.
+        let state = self.header().state.load(Ordering::Acquire);
+        matches!(state, IN_FLIGHT | CANCELLED) && self.generation() == generation
     }
 
     /// Records the kernel's final result. Returns the waker to wake (after

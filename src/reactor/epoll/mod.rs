@@ -357,8 +357,9 @@ impl Epoll {
     }
 
     /// Stops waiting for `op`; returns its completion (as cancelled) if
-    /// it was waiting here. An op running on the blocking pool is not here:
-    /// it completes when its syscall returns.
+    /// it was waiting here. The caller owns the op's data: it is in flight
+    /// on this driver and not running on the blocking pool (whose thread
+    /// owns the data until its syscall returns).
     pub(crate) fn cancel(&mut self, op: &RawOp) -> Option<Cqe> {
         let addr = op.addr();
         let found = match op.epoll_plan() {
