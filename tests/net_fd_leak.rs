@@ -1,8 +1,12 @@
 //! No descriptor leaks: count `/proc/self/fd` before and after 10,000
 //! connections, a third of them with accepts or connects cancelled
-//! mid-flight (dropped after one poll, racing incoming connections, so
-//! some accepts complete after their cancel and the driver must close the
-//! fd they produced).
+//! mid-flight (dropped after one poll, racing incoming connections). A
+//! connect op that completes after its cancel leaves its socket with the
+//! driver, which closes it. `TcpListener::accept` waits for readiness and
+//! then calls `accept4` itself, so a dropped accept never holds a
+//! connection: it stays in the backlog and closes with the listener. The
+//! accept *op* that completes after its cancel, whose fd the driver must
+//! close, is the completion queue's: `tests/cq_more_ops.rs`.
 //!
 //! One test per binary: the count is process-wide. The baseline is taken
 //! after a warm-up that starts everything lazily created (the runtime's
