@@ -108,8 +108,8 @@ use std::sync::{Mutex, PoisonError};
 use std::task::{ready, Context, Poll};
 
 use crate::fs::File;
-use crate::reactor::ops::fs::{run, ReadAt, Statx, WriteAt};
-use crate::reactor::SharedFd;
+use crate::reactor::ops::fs::{ReadAt, Statx, WriteAt};
+use crate::reactor::{Op, SharedFd};
 
 /// Read-ahead size when the caller's buffer is smaller.
 const READ_AHEAD: usize = 64 * 1024;
@@ -249,7 +249,7 @@ impl Io<'_> {
         let op = WriteAt::new(self.fd.clone(), buf, at, 0);
         self.st.writing = Some(InFlight {
             offset: at,
-            fut: Box::pin(run(op)),
+            fut: Box::pin(Op::new(op)),
         });
     }
 
@@ -365,7 +365,7 @@ impl Io<'_> {
                     let op = ReadAt::new(self.fd.clone(), buf, at, 0);
                     st.reading = Some(InFlight {
                         offset: at,
-                        fut: Box::pin(run(op)),
+                        fut: Box::pin(Op::new(op)),
                     });
                 }
             }
@@ -395,7 +395,7 @@ impl Io<'_> {
                 let size = self
                     .st
                     .size
-                    .get_or_insert_with(|| Box::pin(run(Statx::fd(fd.clone()))));
+                    .get_or_insert_with(|| Box::pin(Op::new(Statx::fd(fd.clone()))));
                 let res = ready!(size.as_mut().poll(cx));
                 self.st.size = None;
                 res?.stx_size.checked_add_signed(delta)

@@ -84,6 +84,18 @@ pub enum Output<B> {
     Shutdown(io::Result<()>),
     /// [`Op::poll`]: the `poll(2)` `revents` bits (`libc::POLLIN`, ...).
     Poll(io::Result<u32>),
+    /// [`Op::ftruncate`].
+    Ftruncate(io::Result<()>),
+    /// [`Op::rename`].
+    Rename(io::Result<()>),
+    /// [`Op::unlink`], [`Op::rmdir`].
+    Unlink(io::Result<()>),
+    /// [`Op::mkdir`].
+    Mkdir(io::Result<()>),
+    /// [`Op::symlink`].
+    Symlink(io::Result<()>),
+    /// [`Op::link`].
+    Link(io::Result<()>),
 }
 
 impl<B> Output<B> {
@@ -106,7 +118,13 @@ impl<B> Output<B> {
             | Output::Connect(r)
             | Output::Close(r)
             | Output::Fsync(r)
-            | Output::Shutdown(r) => err(r),
+            | Output::Shutdown(r)
+            | Output::Ftruncate(r)
+            | Output::Rename(r)
+            | Output::Unlink(r)
+            | Output::Mkdir(r)
+            | Output::Symlink(r)
+            | Output::Link(r) => err(r),
             Output::Read(r, _)
             | Output::Write(r, _)
             | Output::Recv(r, _)

@@ -16,6 +16,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::Duration;
 
+use io_uring::opcode;
 use io_uring::squeue::Entry;
 use socket2::SockAddr;
 
@@ -23,7 +24,7 @@ use super::Output;
 use crate::fs::Metadata;
 use crate::io::IoBufMut;
 use crate::reactor::ops::{fs, net, Nop, Read, Readv, Timeout, Write, Writev};
-use crate::reactor::{EpollPlan, Interest as RInterest, OpCode};
+use crate::reactor::{has_opcode, EpollPlan, Interest as RInterest, OpCode};
 
 /// Readiness a [`Op::poll`] waits for.
 ///
@@ -126,6 +127,18 @@ enum Spec<B> {
     Statx(CString),
     Shutdown(Shutdown),
     Poll(RInterest),
+    /// New length.
+    Ftruncate(u64),
+    /// From, to.
+    Rename(CString, CString),
+    /// Path; a directory (`rmdir`) rather than a file.
+    Unlink(CString, bool),
+    /// Path, mode.
+    Mkdir(CString, u32),
+    /// Target, link.
+    Symlink(CString, CString),
+    /// Original, link.
+    Link(CString, CString),
 }
 
 impl<B: IoBufMut> Spec<B> {
@@ -153,6 +166,12 @@ impl<B: IoBufMut> Spec<B> {
             Spec::Statx(path) => Kind::Statx(fs::Statx::path(path, true)),
             Spec::Shutdown(how) => Kind::Shutdown(net::Shutdown::new(fd, how)),
             Spec::Poll(interest) => Kind::Poll(net::PollAdd::new(fd, interest)),
+            Spec::Ftruncate(len) => Kind::Ftruncate(fs::Ftruncate::new(fd, len)),
+            Spec::Rename(from, to) => Kind::Rename(fs::RenameAt::new(from, to)),
+            Spec::Unlink(path, dir) => Kind::Unlink(fs::UnlinkAt::new(path, dir)),
+            Spec::Mkdir(path, mode) => Kind::Mkdir(fs::MkDirAt::new(path, mode)),
+            Spec::Symlink(target, link) => Kind::Symlink(fs::SymlinkAt::new(target, link)),
+            Spec::Link(original, link) => Kind::Link(fs::LinkAt::new(original, link)),
         }
     }
 }
@@ -178,6 +197,26 @@ impl<B> Spec<B> {
             Spec::Statx(_) => "statx",
             Spec::Shutdown(_) => "shutdown",
             Spec::Poll(_) => "poll",
+            Spec::Ftruncate(_) => "ftruncate",
+            Spec::Rename(..) => "rename",
+            Spec::Unlink(_, false) => "unlink",
+            Spec::Unlink(_, true) => "rmdir",
+            Spec::Mkdir(..) => "mkdir",
+            Spec::Symlink(..) => "symlink",
+            Spec::Link(..) => "link",
+        }
+    }
+
+    /// Whether the io_uring of this kernel has the opcode of a kind that
+    /// names a descriptor and may be missing (the reactor ops name it in
+    /// `probed_opcode`; the kinds that name no descriptor need no answer
+    /// here). The driver runs a missing one as its syscall on the blocking
+    /// pool, where the kernel does not hold the file for it.
+    fn ring_has(&self) -> bool {
+        match self {
+            Spec::Shutdown(_) => has_opcode(opcode::Shutdown::CODE),
+            Spec::Ftruncate(_) => has_opcode(opcode::Ftruncate::CODE),
+            _ => true,
         }
     }
 }
@@ -230,7 +269,7 @@ fn duplicate(fd: RawFd) -> Result<OwnedFd, i32> {
 
 impl<B> Op<B> {
     /// Whether the kernel does this op's work as it takes it (a file's data
-    /// at an offset, or a file's metadata) rather than waiting for an
+    /// at an offset, a file's metadata, a path) rather than waiting for an
     /// event: the ops the epoll backend runs on the blocking pool, and
     /// those a queue on a multi-thread runtime may hand to an idle worker.
     pub(super) fn is_file_work(&self) -> bool {
@@ -239,7 +278,15 @@ impl<B> Op<B> {
             | Spec::Write(_, offset)
             | Spec::Readv(_, offset)
             | Spec::Writev(_, offset) => *offset != AT_POSITION,
-            Spec::Open(..) | Spec::Fsync(_) | Spec::Statx(_) => true,
+            Spec::Open(..)
+            | Spec::Fsync(_)
+            | Spec::Statx(_)
+            | Spec::Ftruncate(_)
+            | Spec::Rename(..)
+            | Spec::Unlink(..)
+            | Spec::Mkdir(..)
+            | Spec::Symlink(..)
+            | Spec::Link(..) => true,
             _ => false,
         }
     }
@@ -252,6 +299,7 @@ impl<B: IoBufMut> Op<B> {
     /// that closing the caller's descriptor, and a file that reuses its
     /// number, cannot redirect it (see [`Op`]).
     pub(super) fn start(self, on_ring: bool) -> Started<B> {
+        let on_ring = on_ring && self.spec.ring_has();
         let hold = match self.fd {
             Some(fd) if !on_ring => duplicate(fd).map_or_else(Hold::Failed, Hold::Duplicate),
             _ => Hold::Kernel,
@@ -284,6 +332,12 @@ enum Kind<B> {
     Statx(fs::Statx),
     Shutdown(net::Shutdown),
     Poll(net::PollAdd<RawFd>),
+    Ftruncate(fs::Ftruncate<RawFd>),
+    Rename(fs::RenameAt),
+    Unlink(fs::UnlinkAt),
+    Mkdir(fs::MkDirAt),
+    Symlink(fs::SymlinkAt),
+    Link(fs::LinkAt),
 }
 
 /// Runs `$body` with `$op` bound to the reactor op of whatever kind `$kind` is.
@@ -308,6 +362,12 @@ macro_rules! each_kind {
             Kind::Statx($op) => $body,
             Kind::Shutdown($op) => $body,
             Kind::Poll($op) => $body,
+            Kind::Ftruncate($op) => $body,
+            Kind::Rename($op) => $body,
+            Kind::Unlink($op) => $body,
+            Kind::Mkdir($op) => $body,
+            Kind::Symlink($op) => $body,
+            Kind::Link($op) => $body,
         }
     };
 }
@@ -331,6 +391,10 @@ impl<B: IoBufMut> OpCode for Kind<B> {
 
     fn uring_entry(&mut self) -> Entry {
         each_kind!(self, op => op.uring_entry())
+    }
+
+    fn probed_opcode(&self) -> Option<u8> {
+        each_kind!(self, op => op.probed_opcode())
     }
 
     fn epoll_plan(&self) -> EpollPlan {
@@ -396,6 +460,12 @@ impl<B: IoBufMut> OpCode for Kind<B> {
             Kind::Statx(op) => Output::Statx(c(op.complete(res, flags).map(Metadata::from_statx))),
             Kind::Shutdown(op) => Output::Shutdown(c(op.complete(res, flags))),
             Kind::Poll(op) => Output::Poll(c(op.complete(res, flags))),
+            Kind::Ftruncate(op) => Output::Ftruncate(c(op.complete(res, flags))),
+            Kind::Rename(op) => Output::Rename(c(op.complete(res, flags))),
+            Kind::Unlink(op) => Output::Unlink(c(op.complete(res, flags))),
+            Kind::Mkdir(op) => Output::Mkdir(c(op.complete(res, flags))),
+            Kind::Symlink(op) => Output::Symlink(c(op.complete(res, flags))),
+            Kind::Link(op) => Output::Link(c(op.complete(res, flags))),
         }
     }
 }
@@ -405,6 +475,10 @@ impl<B: IoBufMut> OpCode for Started<B> {
 
     fn uring_entry(&mut self) -> Entry {
         self.kind.uring_entry()
+    }
+
+    fn probed_opcode(&self) -> Option<u8> {
+        self.kind.probed_opcode()
     }
 
     fn epoll_plan(&self) -> EpollPlan {
@@ -719,8 +793,9 @@ impl<B: IoBufMut> Op<B> {
         Ok(Op::without_fd(Spec::Statx(path)))
     }
 
-    /// Shuts down the reading, writing or both halves of a socket
-    /// (Linux 5.11+ on io_uring); [`Output::Shutdown`].
+    /// Shuts down the reading, writing or both halves of a socket;
+    /// [`Output::Shutdown`]. (io_uring has it from Linux 5.11; before, it
+    /// runs as the syscall on the blocking pool.)
     ///
     /// # Examples
     ///
@@ -747,5 +822,123 @@ impl<B: IoBufMut> Op<B> {
             Interest::Writable => RInterest::Write,
         };
         Op::new(fd, Spec::Poll(interest))
+    }
+
+    /// Truncates or extends a file to `len` bytes (`ftruncate(2)`; io_uring
+    /// has it from Linux 6.9, before that it runs as the syscall on the
+    /// blocking pool); [`Output::Ftruncate`]. A `len` past `i64::MAX`
+    /// fails with `InvalidInput`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::ftruncate(3, 4096);
+    /// ```
+    pub fn ftruncate(fd: RawFd, len: u64) -> Op<B> {
+        Op::new(fd, Spec::Ftruncate(len))
+    }
+
+    /// Renames `from` to `to`, replacing `to` if it exists
+    /// (`rename(2)`); [`Output::Rename`].
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if a path contains a NUL byte.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::rename("a.tmp", "a")?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<Op<B>> {
+        let spec = Spec::Rename(cstring(from.as_ref())?, cstring(to.as_ref())?);
+        Ok(Op::without_fd(spec))
+    }
+
+    /// Removes a file, or a symlink itself (`unlink(2)`);
+    /// [`Output::Unlink`].
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if `path` contains a NUL byte.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::unlink("a.tmp")?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn unlink(path: impl AsRef<Path>) -> io::Result<Op<B>> {
+        Ok(Op::without_fd(Spec::Unlink(cstring(path.as_ref())?, false)))
+    }
+
+    /// Removes an empty directory (`rmdir(2)`); [`Output::Unlink`].
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if `path` contains a NUL byte.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::rmdir("empty")?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn rmdir(path: impl AsRef<Path>) -> io::Result<Op<B>> {
+        Ok(Op::without_fd(Spec::Unlink(cstring(path.as_ref())?, true)))
+    }
+
+    /// Creates a directory with permission bits `mode` (less the umask;
+    /// `mkdir(2)`); [`Output::Mkdir`].
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if `path` contains a NUL byte.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::mkdir("out", 0o755)?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn mkdir(path: impl AsRef<Path>, mode: u32) -> io::Result<Op<B>> {
+        Ok(Op::without_fd(Spec::Mkdir(cstring(path.as_ref())?, mode)))
+    }
+
+    /// Creates the symlink `link` pointing at `target` (`symlink(2)`);
+    /// [`Output::Symlink`].
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if a path contains a NUL byte.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::symlink("data-v2", "data")?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn symlink(target: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<Op<B>> {
+        let spec = Spec::Symlink(cstring(target.as_ref())?, cstring(link.as_ref())?);
+        Ok(Op::without_fd(spec))
+    }
+
+    /// Creates the hard link `link` to the file `original` (`link(2)`;
+    /// a symlink `original` is not followed); [`Output::Link`].
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if a path contains a NUL byte.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let op: zio::cq::Op = zio::cq::Op::link("a", "b")?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn link(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<Op<B>> {
+        let spec = Spec::Link(cstring(original.as_ref())?, cstring(link.as_ref())?);
+        Ok(Op::without_fd(spec))
     }
 }

@@ -5,7 +5,8 @@ use std::io;
 use std::path::Path;
 
 use super::util::{blocking, cstr};
-use crate::reactor::ops::fs::{run, MkDirAt, Statx, UnlinkAt};
+use crate::reactor::ops::fs::{MkDirAt, Statx, UnlinkAt};
+use crate::reactor::Op;
 
 /// Creates the directory `path` (mode `0o777`, masked by the umask), as
 /// [`std::fs::create_dir`]; an io_uring `MKDIRAT`.
@@ -34,12 +35,12 @@ pub async fn create_dir(path: impl AsRef<Path>) -> io::Result<()> {
 }
 
 async fn mkdir(path: &Path) -> io::Result<()> {
-    run(MkDirAt::new(cstr(path)?, 0o777)).await
+    Op::new(MkDirAt::new(cstr(path)?, 0o777)).await
 }
 
 async fn is_dir(path: &Path) -> bool {
     match cstr(path) {
-        Ok(c) => run(Statx::path(c, true))
+        Ok(c) => Op::new(Statx::path(c, true))
             .await
             .is_ok_and(|stx| u32::from(stx.stx_mode) & libc::S_IFMT == libc::S_IFDIR),
         Err(_) => false,
@@ -131,7 +132,7 @@ pub async fn create_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub async fn remove_dir(path: impl AsRef<Path>) -> io::Result<()> {
-    run(UnlinkAt::new(cstr(path.as_ref())?, true)).await
+    Op::new(UnlinkAt::new(cstr(path.as_ref())?, true)).await
 }
 
 /// Removes `path` and everything in it, as [`std::fs::remove_dir_all`]

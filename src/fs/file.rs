@@ -14,8 +14,8 @@ use super::util::{blocking, check_offset};
 use super::{Metadata, OpenOptions};
 use crate::compat::file::FileCompat;
 use crate::io::{IoBuf, IoBufMut};
-use crate::reactor::ops::fs::{run, Close, Fsync, Ftruncate, ReadAt, Statx, WriteAt};
-use crate::reactor::SharedFd;
+use crate::reactor::ops::fs::{Close, Fsync, Ftruncate, ReadAt, Statx, WriteAt};
+use crate::reactor::{Op, SharedFd};
 
 /// An open file.
 ///
@@ -159,7 +159,7 @@ impl File {
     /// completes (and `Ok` is returned).
     pub(crate) async fn close(self) -> io::Result<()> {
         match self.fd.try_unwrap() {
-            Ok(fd) => run(Close::new(fd)).await,
+            Ok(fd) => Op::new(Close::new(fd)).await,
             Err(_) => Ok(()),
         }
     }
@@ -337,7 +337,7 @@ impl File {
         if let Err(e) = check_offset(pos) {
             return (Err(e), buf);
         }
-        run(ReadAt::new(self.fd.clone(), buf, pos, 0)).await
+        Op::new(ReadAt::new(self.fd.clone(), buf, pos, 0)).await
     }
 
     /// Reads exactly the buffer's capacity (`bytes_total`) from file offset
@@ -385,7 +385,7 @@ impl File {
                 Ok(at) => at,
                 Err(e) => return (Err(e), buf),
             };
-            let (res, b) = run(ReadAt::new(self.fd.clone(), buf, at, filled)).await;
+            let (res, b) = Op::new(ReadAt::new(self.fd.clone(), buf, at, filled)).await;
             buf = b;
             match res {
                 Ok(0) => {
@@ -435,7 +435,7 @@ impl File {
         if let Err(e) = check_offset(pos) {
             return (Err(e), buf);
         }
-        run(WriteAt::new(self.fd.clone(), buf, pos, 0)).await
+        Op::new(WriteAt::new(self.fd.clone(), buf, pos, 0)).await
     }
 
     /// Writes all the buffer's initialized bytes at file offset `pos`, with
@@ -477,7 +477,7 @@ impl File {
                 Ok(at) => at,
                 Err(e) => return (Err(e), buf),
             };
-            let (res, b) = run(WriteAt::new(self.fd.clone(), buf, at, written)).await;
+            let (res, b) = Op::new(WriteAt::new(self.fd.clone(), buf, at, written)).await;
             buf = b;
             match res {
                 Ok(0) => {
@@ -523,7 +523,7 @@ impl File {
     /// ```
     pub async fn read<B: IoBufMut>(&mut self, buf: B) -> (io::Result<usize>, B) {
         if self.stream {
-            return run(ReadAt::new(self.fd.clone(), buf, u64::MAX, 0)).await;
+            return Op::new(ReadAt::new(self.fd.clone(), buf, u64::MAX, 0)).await;
         }
         let pos = *self.cursor();
         let (res, buf) = self.read_at(buf, pos).await;
@@ -598,7 +598,7 @@ impl File {
     /// ```
     pub async fn write<B: IoBuf>(&mut self, buf: B) -> (io::Result<usize>, B) {
         if self.append || self.stream {
-            let (res, buf) = run(WriteAt::new(self.fd.clone(), buf, u64::MAX, 0)).await;
+            let (res, buf) = Op::new(WriteAt::new(self.fd.clone(), buf, u64::MAX, 0)).await;
             return (res.and_then(|n| self.sync_cursor_after_append(n)), buf);
         }
         let pos = *self.cursor();
@@ -724,7 +724,7 @@ impl File {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn sync_all(&self) -> io::Result<()> {
-        run(Fsync::new(self.fd.clone(), false)).await
+        Op::new(Fsync::new(self.fd.clone(), false)).await
     }
 
     /// Flushes the file's data, and only the metadata needed to read it
@@ -749,7 +749,7 @@ impl File {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn sync_data(&self) -> io::Result<()> {
-        run(Fsync::new(self.fd.clone(), true)).await
+        Op::new(Fsync::new(self.fd.clone(), true)).await
     }
 
     /// Truncates or extends (with zeros) the file to `size` bytes. The
@@ -780,7 +780,7 @@ impl File {
     /// ```
     pub async fn set_len(&self, size: u64) -> io::Result<()> {
         let size = check_offset(size)?;
-        run(Ftruncate::new(self.fd.clone(), size)).await
+        Op::new(Ftruncate::new(self.fd.clone(), size)).await
     }
 
     /// The file's metadata (`statx` on the open descriptor).
@@ -806,7 +806,7 @@ impl File {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn metadata(&self) -> io::Result<Metadata> {
-        run(Statx::fd(self.fd.clone()))
+        Op::new(Statx::fd(self.fd.clone()))
             .await
             .map(Metadata::from_statx)
     }

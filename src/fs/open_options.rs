@@ -5,7 +5,8 @@ use std::path::Path;
 
 use super::util::cstr;
 use super::File;
-use crate::reactor::ops::fs::{run, OpenAt};
+use crate::reactor::ops::fs::OpenAt;
+use crate::reactor::Op;
 
 /// Options for opening a file: access mode, creation, truncation,
 /// permissions. The same builder as [`std::fs::OpenOptions`] (with
@@ -261,7 +262,7 @@ impl OpenOptions {
             | self.creation_mode()?
             | (self.custom_flags & !libc::O_ACCMODE);
         let path = cstr(path.as_ref())?;
-        let fd = run(OpenAt::new(path, flags, self.mode)).await?;
+        let fd = Op::new(OpenAt::new(path, flags, self.mode)).await?;
         Ok(File::from_owned_fd(fd, self.append))
     }
 

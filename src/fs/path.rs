@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::util::{blocking, cstr};
 use super::Metadata;
-use crate::reactor::ops::fs::{run, LinkAt, RenameAt, Statx, SymlinkAt, UnlinkAt};
+use crate::reactor::ops::fs::{LinkAt, RenameAt, Statx, SymlinkAt, UnlinkAt};
+use crate::reactor::Op;
 
 /// Renames `from` to `to`, replacing `to` if it exists, as
 /// [`std::fs::rename`]; an io_uring `RENAMEAT`.
@@ -36,7 +37,7 @@ use crate::reactor::ops::fs::{run, LinkAt, RenameAt, Statx, SymlinkAt, UnlinkAt}
 /// ```
 pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<()> {
     let (from, to) = (cstr(from.as_ref())?, cstr(to.as_ref())?);
-    run(RenameAt::new(from, to)).await
+    Op::new(RenameAt::new(from, to)).await
 }
 
 /// Removes the file (or symlink) `path`, as [`std::fs::remove_file`]; an
@@ -64,7 +65,7 @@ pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
-    run(UnlinkAt::new(cstr(path.as_ref())?, false)).await
+    Op::new(UnlinkAt::new(cstr(path.as_ref())?, false)).await
 }
 
 /// Metadata of `path`, following symlinks, as [`std::fs::metadata`]; an
@@ -118,7 +119,7 @@ pub async fn symlink_metadata(path: impl AsRef<Path>) -> io::Result<Metadata> {
 }
 
 async fn stat(path: &Path, follow: bool) -> io::Result<Metadata> {
-    run(Statx::path(cstr(path)?, follow))
+    Op::new(Statx::path(cstr(path)?, follow))
         .await
         .map(Metadata::from_statx)
 }
@@ -237,7 +238,7 @@ pub async fn read_link(path: impl AsRef<Path>) -> io::Result<PathBuf> {
 /// ```
 pub async fn hard_link(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<()> {
     let (original, link) = (cstr(original.as_ref())?, cstr(link.as_ref())?);
-    run(LinkAt::new(original, link)).await
+    Op::new(LinkAt::new(original, link)).await
 }
 
 /// Creates `link`, a symbolic link to `original`, as
@@ -267,7 +268,7 @@ pub async fn hard_link(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io
 /// ```
 pub async fn symlink(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<()> {
     let (original, link) = (cstr(original.as_ref())?, cstr(link.as_ref())?);
-    run(SymlinkAt::new(original, link)).await
+    Op::new(SymlinkAt::new(original, link)).await
 }
 
 /// Sets the permissions of `path` (following symlinks), as

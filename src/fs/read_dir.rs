@@ -13,7 +13,8 @@ use std::task::{ready, Context, Poll};
 
 use super::util::{blocking, cstr};
 use super::{FileType, Metadata};
-use crate::reactor::ops::fs::{run, Statx};
+use crate::reactor::ops::fs::Statx;
+use crate::reactor::Op;
 use crate::task::JoinHandle;
 
 /// Entries read per trip to the blocking pool.
@@ -297,7 +298,7 @@ impl DirEntry {
     /// ```
     pub async fn metadata(&self) -> io::Result<Metadata> {
         let path = cstr(&self.entry.path())?;
-        run(Statx::path(path, false))
+        Op::new(Statx::path(path, false))
             .await
             .map(Metadata::from_statx)
     }

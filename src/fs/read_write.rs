@@ -5,7 +5,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use super::{File, OpenOptions};
-use crate::reactor::ops::fs::{run, ReadAt};
+use crate::reactor::ops::fs::ReadAt;
+use crate::reactor::Op;
 
 /// Chunk size of [`copy`].
 const COPY_CHUNK: usize = 1 << 20;
@@ -81,7 +82,7 @@ async fn read_retry(
 ) -> (io::Result<usize>, Vec<u8>) {
     loop {
         let op = ReadAt::new(file.shared_fd().clone(), buf, pos, filled);
-        let (res, b) = run(op).await;
+        let (res, b) = Op::new(op).await;
         buf = b;
         match res {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -159,8 +159,9 @@ impl Completions {
 /// A driver's reference to one op in flight.
 struct InFlight {
     op: RawOp,
-    /// Its syscall runs on the blocking pool (epoll backend): that thread
-    /// owns the op's data until its `Remote::Done` arrives.
+    /// Its syscall runs on the blocking pool (a file op on epoll, an
+    /// opcode the kernel's io_uring lacks): that thread owns the op's data
+    /// until its `Remote::Done` arrives.
     on_pool: bool,
 }
 
@@ -236,33 +237,37 @@ impl Driver {
         let slot = self.ops.insert(InFlight { op, on_pool: false });
         let op = &self.ops[slot].op;
         op.set_slot(slot);
-        match &mut self.backend {
-            Backend::Uring(u) => {
+        let submitted = match &mut self.backend {
+            Backend::Uring(u) if op.ring_has() => {
                 let entry = op.uring_entry().user_data(op.addr() | TAG_OP);
                 u.push(&entry, &mut self.cqes);
+                Submitted::Waiting
             }
-            Backend::Epoll(e) => match e.submit(op) {
-                Submitted::Done(res) if polling => {
-                    let op = self.ops.remove(slot).op;
-                    drop(op.complete(res, 0));
-                    count_finished();
-                    self.pending.released.push(op);
-                }
-                Submitted::Done(res) => self.cqes.push(Cqe {
-                    user_data: op.addr() | TAG_OP,
-                    res,
-                    flags: 0,
-                }),
-                Submitted::Waiting => {}
-                Submitted::Blocking => {
-                    let (op, shared) = (op.clone(), self.shared.clone());
-                    self.ops[slot].on_pool = true;
-                    crate::executor::run_blocking(move || {
-                        let res = op.syscall();
-                        shared.send(Remote::Done(op, res));
-                    });
-                }
-            },
+            // An opcode this kernel's io_uring lacks: the syscall instead.
+            Backend::Uring(_) => Submitted::Blocking,
+            Backend::Epoll(e) => e.submit(op),
+        };
+        match submitted {
+            Submitted::Done(res) if polling => {
+                let op = self.ops.remove(slot).op;
+                drop(op.complete(res, 0));
+                count_finished();
+                self.pending.released.push(op);
+            }
+            Submitted::Done(res) => self.cqes.push(Cqe {
+                user_data: op.addr() | TAG_OP,
+                res,
+                flags: 0,
+            }),
+            Submitted::Waiting => {}
+            Submitted::Blocking => {
+                let (op, shared) = (op.clone(), self.shared.clone());
+                self.ops[slot].on_pool = true;
+                crate::executor::run_blocking(move || {
+                    let res = op.syscall();
+                    shared.send(Remote::Done(op, res));
+                });
+            }
         }
     }
 
@@ -292,7 +297,7 @@ impl Driver {
             }
             // A syscall on the blocking pool cannot be stopped; the op
             // completes when it returns.
-            Backend::Epoll(_) if entry.on_pool => self.pending.released.push(op),
+            _ if entry.on_pool => self.pending.released.push(op),
             Backend::Epoll(e) => {
                 self.cqes.extend(e.cancel(&op));
                 self.pending.released.push(op);

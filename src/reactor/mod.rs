@@ -31,7 +31,7 @@ pub(crate) use driver::{
     add_timer, install, uninstall, with_current, Completions, Driver, DriverShared,
 };
 pub(crate) use pool::{Key, OpPool};
-pub(crate) use uring::RingConfig;
+pub(crate) use uring::{has_opcode, RingConfig};
 pub(crate) use {
     fd::SharedFd,
     op::{cqe_result, syscall_result, EpollPlan, Interest, Op, OpCode},

@@ -93,6 +93,14 @@ pub(crate) trait OpCode: Send + 'static {
     /// touched by anyone else until the completion arrives.
     fn uring_entry(&mut self) -> Entry;
 
+    /// The `IORING_OP_*` of [`OpCode::uring_entry`], for an op that io_uring
+    /// gained after the oldest kernel zio rings on (5.10). Where the
+    /// kernel lacks it, the io_uring driver runs [`OpCode::syscall`] on
+    /// the blocking pool instead.
+    fn probed_opcode(&self) -> Option<u8> {
+        None
+    }
+
     /// How a readiness backend runs this op.
     fn epoll_plan(&self) -> EpollPlan;
 
@@ -122,6 +130,7 @@ pub(super) const CANCELLED: u8 = 3;
 /// to the whole cell.
 pub(super) struct VTable {
     pub(super) entry: unsafe fn(NonNull<Header>) -> Entry,
+    pub(super) ring_has: unsafe fn(NonNull<Header>) -> bool,
     pub(super) plan: unsafe fn(NonNull<Header>) -> EpollPlan,
     pub(super) syscall: unsafe fn(NonNull<Header>) -> i32,
     /// Records the final result; returns the waker to wake.
@@ -195,6 +204,7 @@ unsafe impl<T: Send> Sync for OpCell<T> {}
 impl<T: OpCode> OpCell<T> {
     const VTABLE: VTable = VTable {
         entry: Self::entry_raw,
+        ring_has: Self::ring_has_raw,
         plan: Self::plan_raw,
         syscall: Self::syscall_raw,
         complete: Self::complete_raw,
@@ -225,6 +235,19 @@ impl<T: OpCode> OpCell<T> {
         data.as_mut()
             .expect("op data present at submission")
             .uring_entry()
+    }
+
+    /// # Safety
+    /// As `entry_raw`.
+    pub(super) unsafe fn ring_has_raw(header: NonNull<Header>) -> bool {
+        // SAFETY: per the contract.
+        let cell = unsafe { header.cast::<OpCell<T>>().as_ref() };
+        // SAFETY: exclusive access per the contract.
+        let data = unsafe { &*cell.data.get() };
+        data.as_ref()
+            .expect("op data present at submission")
+            .probed_opcode()
+            .is_none_or(super::uring::has_opcode)
     }
 
     /// # Safety
@@ -372,6 +395,13 @@ impl RawOp {
         // SAFETY: the vtable matches the cell; the op is IN_FLIGHT and owned
         // by the calling driver (submission happens once, on the home driver).
         unsafe { (self.header().vtable.entry)(self.0) }
+    }
+
+    /// Whether this kernel's io_uring has the op's opcode. Called once, by
+    /// the home driver at submission.
+    pub(crate) fn ring_has(&self) -> bool {
+        // SAFETY: as `uring_entry`.
+        unsafe { (self.header().vtable.ring_has)(self.0) }
     }
 
     /// How a readiness backend runs this op. Called by the op's current

@@ -82,6 +82,7 @@ unsafe impl<T: Send> Send for PoolShared<T> {}
 impl<T: OpCode> PoolCell<T> {
     const VTABLE: VTable = VTable {
         entry: OpCell::<T>::entry_raw,
+        ring_has: OpCell::<T>::ring_has_raw,
         plan: OpCell::<T>::plan_raw,
         syscall: OpCell::<T>::syscall_raw,
         complete: Self::complete_raw,

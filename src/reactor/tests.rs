@@ -89,6 +89,61 @@ fn nop_timeout_read_write_on_a_worker_and_off_runtime() {
     crate::block_on(check());
 }
 
+/// An op whose opcode the kernel's io_uring lacks (`u8::MAX` names none):
+/// the driver must run its syscall on the blocking pool, never submit it.
+struct MissingOpcode {
+    ran_on: Arc<Mutex<Option<std::thread::ThreadId>>>,
+}
+
+impl OpCode for MissingOpcode {
+    type Output = io::Result<u32>;
+
+    fn uring_entry(&mut self) -> Entry {
+        panic!("an op whose opcode the ring lacks was submitted to it")
+    }
+
+    fn probed_opcode(&self) -> Option<u8> {
+        Some(u8::MAX)
+    }
+
+    fn epoll_plan(&self) -> EpollPlan {
+        EpollPlan::Blocking
+    }
+
+    fn syscall(&mut self) -> i32 {
+        *self.ran_on.lock().unwrap() = Some(std::thread::current().id());
+        7
+    }
+
+    fn complete(self, res: i32, _flags: u32) -> io::Result<u32> {
+        cqe_result(res)
+    }
+}
+
+#[test]
+fn an_op_whose_opcode_the_ring_lacks_runs_on_the_blocking_pool() {
+    let check = || async {
+        let ran_on = Arc::new(Mutex::new(None));
+        let op = MissingOpcode {
+            ran_on: ran_on.clone(),
+        };
+        assert_eq!(Op::new(op).await.unwrap(), 7);
+        let ran_on = ran_on.lock().unwrap().expect("the syscall ran");
+        assert_ne!(ran_on, std::thread::current().id());
+        // Dropped while its syscall may be running: it completes anyway.
+        let dropped = MissingOpcode {
+            ran_on: Arc::new(Mutex::new(None)),
+        };
+        drop(submit(Op::new(dropped)).await);
+        Op::new(Nop).await.unwrap();
+    };
+    Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(check());
+    crate::block_on(check());
+}
+
 /// Counts drops and checks each happens after the op's completion.
 pub(super) static CANARY_DROPS: AtomicUsize = AtomicUsize::new(0);
 

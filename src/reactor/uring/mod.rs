@@ -4,6 +4,7 @@
 //! The backend knows nothing about ops: it moves `(user_data, res, flags)`
 //! triples. The driver (`reactor/driver.rs`) gives them meaning.
 
+mod probe;
 mod setup;
 
 use std::time::Duration;
@@ -13,6 +14,7 @@ use io_uring::squeue::Entry;
 use io_uring::types::{SubmitArgs, Timespec};
 use io_uring::{opcode, IoUring};
 
+pub(crate) use probe::has_opcode;
 pub(crate) use setup::{RingConfig, SetupError};
 
 /// One CQE, copied out of the ring.

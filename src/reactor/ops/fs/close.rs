@@ -6,7 +6,6 @@ use std::os::fd::{IntoRawFd, OwnedFd};
 
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
-use super::FsOp;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, OpCode};
 
 /// Closes `fd`. If the op is dropped before it is submitted, the `OwnedFd`
@@ -49,8 +48,4 @@ impl OpCode for Close {
     fn complete(self, res: i32, _flags: u32) -> io::Result<()> {
         cqe_result(res).map(drop)
     }
-}
-
-impl FsOp for Close {
-    const CODE: u8 = opcode::Close::CODE;
 }

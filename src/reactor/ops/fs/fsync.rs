@@ -5,7 +5,6 @@ use std::os::fd::AsRawFd;
 
 use io_uring::{opcode, squeue::Entry, types::Fd, types::FsyncFlags};
 
-use super::FsOp;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, OpCode, SharedFd};
 
 /// Flushes a file's data (and with `datasync == false` its metadata too).
@@ -55,8 +54,4 @@ impl<F: AsRawFd + Send + 'static> OpCode for Fsync<F> {
     fn complete(self, res: i32, _flags: u32) -> io::Result<()> {
         cqe_result(res).map(drop)
     }
-}
-
-impl<F: AsRawFd + Send + 'static> FsOp for Fsync<F> {
-    const CODE: u8 = opcode::Fsync::CODE;
 }

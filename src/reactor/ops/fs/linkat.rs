@@ -5,7 +5,6 @@ use std::io;
 
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
-use super::FsOp;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, OpCode};
 
 /// Creates `link`, a new name for `original` (a symlink `original` is
@@ -30,6 +29,10 @@ impl OpCode for LinkAt {
         opcode::LinkAt::new(cwd, self.original.as_ptr(), cwd, self.link.as_ptr()).build()
     }
 
+    fn probed_opcode(&self) -> Option<u8> {
+        Some(opcode::LinkAt::CODE)
+    }
+
     fn epoll_plan(&self) -> EpollPlan {
         EpollPlan::Blocking
     }
@@ -51,8 +54,4 @@ impl OpCode for LinkAt {
     fn complete(self, res: i32, _flags: u32) -> io::Result<()> {
         cqe_result(res).map(drop)
     }
-}
-
-impl FsOp for LinkAt {
-    const CODE: u8 = opcode::LinkAt::CODE;
 }

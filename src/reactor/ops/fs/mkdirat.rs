@@ -5,7 +5,6 @@ use std::io;
 
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
-use super::FsOp;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, OpCode};
 
 /// Creates the directory `path` with `mode` (masked by the umask).
@@ -30,6 +29,10 @@ impl OpCode for MkDirAt {
             .build()
     }
 
+    fn probed_opcode(&self) -> Option<u8> {
+        Some(opcode::MkDirAt::CODE)
+    }
+
     fn epoll_plan(&self) -> EpollPlan {
         EpollPlan::Blocking
     }
@@ -43,8 +46,4 @@ impl OpCode for MkDirAt {
     fn complete(self, res: i32, _flags: u32) -> io::Result<()> {
         cqe_result(res).map(drop)
     }
-}
-
-impl FsOp for MkDirAt {
-    const CODE: u8 = opcode::MkDirAt::CODE;
 }

@@ -6,10 +6,10 @@
 //! read until the completion); fds as a `SharedFd` clone, so a file is
 //! closed only after its last op completed; buffers by value.
 //!
-//! `support.rs` probes once which opcodes the kernel has and runs the ops it
-//! lacks (`FTRUNCATE` before 6.9, the path ops before 5.11/5.15) as their
-//! syscall on the blocking pool instead: `support::run` is how `crate::fs`
-//! starts every op.
+//! The ops io_uring gained after 5.10, the oldest kernel zio rings on
+//! (`FTRUNCATE` in 6.9, the path ops in 5.11/5.15), name their opcode
+//! (`OpCode::probed_opcode`): where the kernel lacks it, the driver runs
+//! their syscall on the blocking pool instead.
 
 mod close;
 mod fsync;
@@ -20,7 +20,6 @@ mod openat;
 mod read_at;
 mod renameat;
 mod statx;
-mod support;
 mod symlinkat;
 mod unlinkat;
 mod write_at;
@@ -34,7 +33,6 @@ pub(crate) use openat::OpenAt;
 pub(crate) use read_at::ReadAt;
 pub(crate) use renameat::RenameAt;
 pub(crate) use statx::Statx;
-pub(crate) use support::{run, FsOp};
 pub(crate) use symlinkat::SymlinkAt;
 pub(crate) use unlinkat::UnlinkAt;
 pub(crate) use write_at::WriteAt;

@@ -7,7 +7,6 @@ use std::os::fd::{FromRawFd, OwnedFd};
 
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
-use super::FsOp;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, OpCode};
 
 /// Opens `path` with `flags` (which should include `O_CLOEXEC`) and `mode`.
@@ -65,8 +64,4 @@ impl OpCode for OpenAt {
             drop(unsafe { OwnedFd::from_raw_fd(res) });
         }
     }
-}
-
-impl FsOp for OpenAt {
-    const CODE: u8 = opcode::OpenAt::CODE;
 }

@@ -5,7 +5,6 @@ use std::os::fd::AsRawFd;
 
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
-use super::FsOp;
 use crate::io::IoBufMut;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, OpCode, SharedFd};
 
@@ -90,8 +89,4 @@ impl<B: IoBufMut> OpCode for ReadAt<B> {
         }
         (result, self.buf)
     }
-}
-
-impl<B: IoBufMut> FsOp for ReadAt<B> {
-    const CODE: u8 = opcode::Read::CODE;
 }

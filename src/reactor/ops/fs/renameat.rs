@@ -5,7 +5,6 @@ use std::io;
 
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
-use super::FsOp;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, OpCode};
 
 /// Renames `from` to `to` (`rename(2)` semantics).
@@ -29,6 +28,10 @@ impl OpCode for RenameAt {
         opcode::RenameAt::new(cwd, self.from.as_ptr(), cwd, self.to.as_ptr()).build()
     }
 
+    fn probed_opcode(&self) -> Option<u8> {
+        Some(opcode::RenameAt::CODE)
+    }
+
     fn epoll_plan(&self) -> EpollPlan {
         EpollPlan::Blocking
     }
@@ -49,8 +52,4 @@ impl OpCode for RenameAt {
     fn complete(self, res: i32, _flags: u32) -> io::Result<()> {
         cqe_result(res).map(drop)
     }
-}
-
-impl FsOp for RenameAt {
-    const CODE: u8 = opcode::RenameAt::CODE;
 }

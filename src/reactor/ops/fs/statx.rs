@@ -6,7 +6,6 @@ use std::os::fd::AsRawFd;
 
 use io_uring::{opcode, squeue::Entry, types};
 
-use super::FsOp;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, OpCode, SharedFd};
 
 /// What we ask for: everything `stat` has, plus the birth time.
@@ -85,8 +84,4 @@ impl OpCode for Statx {
     fn complete(self, res: i32, _flags: u32) -> io::Result<Box<libc::statx>> {
         cqe_result(res).map(|_| self.buf)
     }
-}
-
-impl FsOp for Statx {
-    const CODE: u8 = opcode::Statx::CODE;
 }

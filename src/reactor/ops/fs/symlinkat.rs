@@ -5,7 +5,6 @@ use std::io;
 
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
-use super::FsOp;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, OpCode};
 
 /// Creates `link`, a symbolic link whose content is `target`.
@@ -28,6 +27,10 @@ impl OpCode for SymlinkAt {
         opcode::SymlinkAt::new(Fd(libc::AT_FDCWD), self.target.as_ptr(), self.link.as_ptr()).build()
     }
 
+    fn probed_opcode(&self) -> Option<u8> {
+        Some(opcode::SymlinkAt::CODE)
+    }
+
     fn epoll_plan(&self) -> EpollPlan {
         EpollPlan::Blocking
     }
@@ -42,8 +45,4 @@ impl OpCode for SymlinkAt {
     fn complete(self, res: i32, _flags: u32) -> io::Result<()> {
         cqe_result(res).map(drop)
     }
-}
-
-impl FsOp for SymlinkAt {
-    const CODE: u8 = opcode::SymlinkAt::CODE;
 }

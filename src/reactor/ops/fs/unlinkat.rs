@@ -6,7 +6,6 @@ use std::io;
 
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
-use super::FsOp;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, OpCode};
 
 /// Removes `path`: a directory if `dir`, anything else otherwise.
@@ -32,6 +31,10 @@ impl OpCode for UnlinkAt {
             .build()
     }
 
+    fn probed_opcode(&self) -> Option<u8> {
+        Some(opcode::UnlinkAt::CODE)
+    }
+
     fn epoll_plan(&self) -> EpollPlan {
         EpollPlan::Blocking
     }
@@ -45,8 +48,4 @@ impl OpCode for UnlinkAt {
     fn complete(self, res: i32, _flags: u32) -> io::Result<()> {
         cqe_result(res).map(drop)
     }
-}
-
-impl FsOp for UnlinkAt {
-    const CODE: u8 = opcode::UnlinkAt::CODE;
 }

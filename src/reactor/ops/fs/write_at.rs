@@ -7,7 +7,6 @@ use std::os::fd::AsRawFd;
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
 use super::read_at::MAX_RW;
-use super::FsOp;
 use crate::io::IoBuf;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, OpCode, SharedFd};
 
@@ -79,8 +78,4 @@ impl<B: IoBuf> OpCode for WriteAt<B> {
     fn complete(self, res: i32, _flags: u32) -> Self::Output {
         (cqe_result(res).map(|n| n as usize), self.buf)
     }
-}
-
-impl<B: IoBuf> FsOp for WriteAt<B> {
-    const CODE: u8 = opcode::Write::CODE;
 }

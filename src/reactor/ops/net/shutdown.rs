@@ -1,5 +1,5 @@
-//! `IORING_OP_SHUTDOWN` (Linux 5.11+): shuts down one or both directions
-//! of a socket.
+//! `IORING_OP_SHUTDOWN` (Linux 5.11+; on 5.10 the driver runs the syscall
+//! on the blocking pool): shuts down one or both directions of a socket.
 
 use std::io;
 use std::net::Shutdown as How;
@@ -31,6 +31,10 @@ impl OpCode for Shutdown {
 
     fn uring_entry(&mut self) -> Entry {
         opcode::Shutdown::new(Fd(self.fd), self.how).build()
+    }
+
+    fn probed_opcode(&self) -> Option<u8> {
+        Some(opcode::Shutdown::CODE)
     }
 
     fn epoll_plan(&self) -> EpollPlan {
