@@ -18,11 +18,17 @@ macro_rules! read_methods {
         ///
         /// # Cancel safety
         ///
-        /// Dropping the future cancels the receive; no data is lost unless
-        /// the receive completed in the same instant, in which case the
-        /// bytes are lost with the dropped buffer. Where a read must be
-        /// cancel safe (in `select!` loops), use the `AsyncRead` impl,
-        /// which reads by readiness and never loses data.
+        /// Dropping the future cancels the receive. Where the calling
+        /// thread's driver runs it (a zio runtime's thread, the usual case)
+        /// the cancel reaches the kernel before the drop returns, so bytes
+        /// that arrive later stay in the socket for the next read; bytes
+        /// the receive took in the same instant are lost with the dropped
+        /// buffer. Where another thread's driver runs it (no zio runtime
+        /// on this thread: the fallback driver; or a task that moved to
+        /// another worker), the cancel gets there a moment later, and on
+        /// io_uring the receive may still take bytes in that moment. Where
+        /// a read must be cancel safe (in `select!` loops), use the
+        /// `AsyncRead` impl, which reads by readiness and never loses data.
         ///
         /// # Examples
         ///

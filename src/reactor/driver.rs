@@ -230,7 +230,9 @@ impl Driver {
     /// Starts `op`. With `polling`, the op's own future is polling right
     /// now and checks for an inline completion itself, so none is woken.
     fn submit_local(&mut self, op: RawOp, polling: bool) {
-        if self.closing {
+        // Closing, or the future was dropped before its op got here (from
+        // another thread): nothing to start.
+        if self.closing || op.is_cancelled() {
             return finish(op, -libc::ECANCELED);
         }
         count_started();
@@ -294,6 +296,11 @@ impl Driver {
                     .build()
                     .user_data(op.into_user_data(TAG_CANCEL));
                 u.push(&entry, &mut self.cqes);
+                // Submitted now, not at the next turn: until the kernel
+                // has it, an armed receive still takes bytes that arrive
+                // (from a peer on this very thread, too), and they would
+                // be lost with the dropped future's buffer.
+                u.enter(false, None, &mut self.cqes);
             }
             // A syscall on the blocking pool cannot be stopped; the op
             // completes when it returns.

@@ -397,6 +397,13 @@ impl RawOp {
         unsafe { (self.header().vtable.entry)(self.0) }
     }
 
+    /// Whether the op's future was dropped (the op is only waiting for
+    /// its cancel). A readiness backend then skips its syscall, which
+    /// would take data (a receive's bytes) nobody can see any more.
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.header().state.load(Ordering::Acquire) == CANCELLED
+    }
+
     /// Whether this kernel's io_uring has the op's opcode. Called once, by
     /// the home driver at submission.
     pub(crate) fn ring_has(&self) -> bool {

@@ -168,6 +168,8 @@ impl Fd {
                     // one completes with it too.
                     None => bit as i32,
                 }
+            } else if waiter.op.is_cancelled() {
+                -libc::ECANCELED
             } else {
                 waiter.op.syscall()
             };
@@ -254,6 +256,7 @@ impl Epoll {
 
     pub(crate) fn submit(&mut self, op: &RawOp) -> Submitted {
         match op.epoll_plan() {
+            EpollPlan::Ready { .. } if op.is_cancelled() => Submitted::Done(-libc::ECANCELED),
             EpollPlan::Ready { fd, file, interest } => {
                 let res = op.syscall();
                 if res != -libc::EAGAIN {
