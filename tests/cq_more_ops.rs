@@ -14,9 +14,9 @@
 //!   `Interrupted` (and the connection still waits in the backlog) or with
 //!   that client's connection; a queue dropped with an `accept` in flight
 //!   leaves each connection either in the backlog or closed by zio (the
-//!   client sees end of stream or a reset, never a hang), and an accept
-//!   that found a connection waiting takes it and zio closes it (the
-//!   orphaned accept's descriptor); neither leaks a descriptor
+//!   client sees end of stream or a reset, never a hang); an accept the
+//!   queue's own driver started on a waiting connection takes it, and zio
+//!   closes it (the orphaned accept's descriptor); neither leaks a descriptor
 //!   (`/proc/self/fd` is counted);
 //! - `try_next` returns finished ops without waiting, `None` while the
 //!   only op left is still running, and `None` on an empty queue.
@@ -476,18 +476,6 @@ fn closed_by_queue(client: &TcpStream, mode: Mode) -> bool {
     readable_now(client.as_raw_fd())
 }
 
-/// Turns the drivers until the connection of `client` is closed by zio
-/// (the dropped queue's accept took it): the client sees end of stream.
-fn wait_closed_by_queue(client: &TcpStream, mode: Mode) {
-    let deadline = Instant::now() + PATIENCE;
-    while !closed_by_queue(client, mode) {
-        assert!(
-            Instant::now() < deadline,
-            "the dropped queue's accept took the connection and kept it open"
-        );
-    }
-}
-
 /// Finds out where the connection of `client` went: closed by zio, or
 /// still in `listener`'s backlog.
 fn fate(listener: &TcpListener, client: &TcpStream, mode: Mode) -> Fate {
@@ -522,24 +510,20 @@ fn dropped_queue_with_accept_in_flight(mode: Mode) {
     let (mut backlog, mut closed) = (0, 0);
     for i in 0..DROP_ROUNDS {
         let mut cq = CompletionQueue::with_capacity(1);
-        if i % 2 == 0 {
+        let mut client = if i % 2 == 0 {
             // The connection waits in the backlog when the accept is
-            // submitted, and the queue goes at once. Every driver starts
-            // the accept before it sees the cancel (epoll runs the syscall
-            // when the op is submitted; io_uring keeps a cancel behind the
-            // ops of its batch), so the accept takes the connection and
-            // completes for a queue that is gone: zio must close it.
-            let mut client = TcpStream::connect(addr).unwrap();
+            // submitted, and the queue goes at once. A driver that gets
+            // the op before the queue is dropped starts it first (epoll
+            // runs the syscall at submission; io_uring submits the op
+            // before the cancel behind it), so the accept takes the
+            // connection for a queue that is gone and zio must close it;
+            // a driver that gets it after (the fallback driver, served
+            // from another thread) never starts it.
+            let client = TcpStream::connect(addr).unwrap();
             wait_readable(listener.as_raw_fd());
             cq.submit(Op::accept(listener.as_raw_fd()), i).unwrap();
             drop(cq);
-            wait_closed_by_queue(&client, mode);
-            closed += 1;
-            assert_closed_by_peer(&mut client);
-            assert!(
-                matches!(listener.accept(), Err(e) if e.kind() == ErrorKind::WouldBlock),
-                "round {i}: the accept took the connection"
-            );
+            client
         } else {
             // The accept waits (nothing to accept yet), then a client
             // connects while the queue goes: either may win.
@@ -551,13 +535,18 @@ fn dropped_queue_with_accept_in_flight(mode: Mode) {
             );
             let connecting = spawn_connect(addr);
             drop(cq);
-            let mut client = connecting.join().unwrap();
-            match fate(&listener, &client, mode) {
-                Fate::Backlog => backlog += 1,
-                Fate::ClosedByQueue => closed += 1,
-            }
-            assert_closed_by_peer(&mut client);
+            connecting.join().unwrap()
+        };
+        match fate(&listener, &client, mode) {
+            Fate::Backlog => backlog += 1,
+            Fate::ClosedByQueue => closed += 1,
         }
+        assert_closed_by_peer(&mut client);
+    }
+    if matches!(mode, Mode::Async) {
+        // The queue's own thread's driver started every accept of the
+        // even rounds before the drop: the orphan path ran.
+        assert!(closed >= DROP_ROUNDS / 2, "{closed} closed by the queue");
     }
     eprintln!(
         "dropped_queue_with_accept_in_flight ({mode:?}): {closed} closed by the queue, \
