@@ -237,39 +237,48 @@ enum Api {
     Futures,
 }
 
-/// The TCP case: split the client, echo on the server, then reunite the
-/// halves and check the stream still works and ends cleanly.
+/// The body of both cases, for any stream type with `into_split` and
+/// `reunite`: echo on `server`, split `client` and run the halves at once
+/// through `api`, then reunite the halves and check the stream still works
+/// and ends cleanly.
+macro_rules! split_case {
+    ($client:expr, $server:expr, $api:expr) => {{
+        let echo = zio::spawn(echo($server));
+        let (rd, wr) = $client.into_split();
+        let (rd, wr) = match $api {
+            Api::Owned => {
+                let (rd, wr) = concurrent(Owned(rd), Owned(wr)).await;
+                (rd.0, wr.0)
+            }
+            Api::Futures => {
+                let (rd, wr) = concurrent(Futures(rd), Futures(wr)).await;
+                (rd.0, wr.0)
+            }
+        };
+        let client = rd.reunite(wr).expect("halves of one stream");
+        // The reunited stream still talks to the echo.
+        let (r, _) = client.write_all(b"after".to_vec()).await;
+        r.unwrap();
+        let (r, back) = client.read_exact(Vec::with_capacity(5)).await;
+        r.unwrap();
+        assert_eq!(back, b"after");
+        client.shutdown(Shutdown::Write).unwrap();
+        assert_eq!(
+            echo.await.unwrap(),
+            TOTAL + 5,
+            "the echo saw every byte once"
+        );
+        let (n, _) = client.read(Vec::with_capacity(8)).await;
+        assert_eq!(n.unwrap(), 0, "nothing after the echo, then EOF");
+    }};
+}
+
+/// The TCP case, on a loopback connection.
 async fn tcp_case(api: Api) {
     let (client, server) = tcp_pair().await;
     small_buffers(&client);
     small_buffers(&server);
-    let echo = zio::spawn(echo(server));
-    let (rd, wr) = client.into_split();
-    let (rd, wr) = match api {
-        Api::Owned => {
-            let (rd, wr) = concurrent(Owned(rd), Owned(wr)).await;
-            (rd.0, wr.0)
-        }
-        Api::Futures => {
-            let (rd, wr) = concurrent(Futures(rd), Futures(wr)).await;
-            (rd.0, wr.0)
-        }
-    };
-    let client = rd.reunite(wr).expect("halves of one stream");
-    // The reunited stream still talks to the echo.
-    let (r, _) = client.write_all(b"after".to_vec()).await;
-    r.unwrap();
-    let (r, back) = client.read_exact(Vec::with_capacity(5)).await;
-    r.unwrap();
-    assert_eq!(back, b"after");
-    client.shutdown(Shutdown::Write).unwrap();
-    assert_eq!(
-        echo.await.unwrap(),
-        TOTAL + 5,
-        "the echo saw every byte once"
-    );
-    let (n, _) = client.read(Vec::with_capacity(8)).await;
-    assert_eq!(n.unwrap(), 0, "nothing after the echo, then EOF");
+    split_case!(client, server, api)
 }
 
 /// The Unix case, on a socket pair.
@@ -278,89 +287,49 @@ async fn unix_case(api: Api) {
     // Unix stream sockets account queued bytes to the sender's buffer.
     small_buffers(&a);
     small_buffers(&b);
-    let echo = zio::spawn(echo(b));
-    let (rd, wr) = a.into_split();
-    let (rd, wr) = match api {
-        Api::Owned => {
-            let (rd, wr) = concurrent(Owned(rd), Owned(wr)).await;
-            (rd.0, wr.0)
+    split_case!(a, b, api)
+}
+
+/// A test of `$case` with `$api` on a current-thread runtime and one on a
+/// 2-worker runtime.
+macro_rules! on_both_runtimes {
+    ($current:ident, $multi:ident, $case:ident, $api:expr) => {
+        #[test]
+        fn $current() {
+            watchdog(stringify!($current), || current_rt().block_on($case($api)));
         }
-        Api::Futures => {
-            let (rd, wr) = concurrent(Futures(rd), Futures(wr)).await;
-            (rd.0, wr.0)
+
+        #[test]
+        fn $multi() {
+            watchdog(stringify!($multi), || multi_rt(2).block_on($case($api)));
         }
     };
-    let a = rd.reunite(wr).expect("halves of one stream");
-    let (r, _) = a.write_all(b"after".to_vec()).await;
-    r.unwrap();
-    let (r, back) = a.read_exact(Vec::with_capacity(5)).await;
-    r.unwrap();
-    assert_eq!(back, b"after");
-    a.shutdown(Shutdown::Write).unwrap();
-    assert_eq!(
-        echo.await.unwrap(),
-        TOTAL + 5,
-        "the echo saw every byte once"
-    );
-    let (n, _) = a.read(Vec::with_capacity(8)).await;
-    assert_eq!(n.unwrap(), 0, "nothing after the echo, then EOF");
 }
 
-#[test]
-fn tcp_split_owned_api_concurrent_current_thread() {
-    watchdog("tcp owned current", || {
-        current_rt().block_on(tcp_case(Api::Owned))
-    });
-}
-
-#[test]
-fn tcp_split_owned_api_concurrent_multi_thread() {
-    watchdog("tcp owned multi", || {
-        multi_rt(2).block_on(tcp_case(Api::Owned))
-    });
-}
-
-#[test]
-fn tcp_split_futures_io_concurrent_current_thread() {
-    watchdog("tcp futures current", || {
-        current_rt().block_on(tcp_case(Api::Futures))
-    });
-}
-
-#[test]
-fn tcp_split_futures_io_concurrent_multi_thread() {
-    watchdog("tcp futures multi", || {
-        multi_rt(2).block_on(tcp_case(Api::Futures))
-    });
-}
-
-#[test]
-fn unix_split_owned_api_concurrent_current_thread() {
-    watchdog("unix owned current", || {
-        current_rt().block_on(unix_case(Api::Owned))
-    });
-}
-
-#[test]
-fn unix_split_owned_api_concurrent_multi_thread() {
-    watchdog("unix owned multi", || {
-        multi_rt(2).block_on(unix_case(Api::Owned))
-    });
-}
-
-#[test]
-fn unix_split_futures_io_concurrent_current_thread() {
-    watchdog("unix futures current", || {
-        current_rt().block_on(unix_case(Api::Futures))
-    });
-}
-
-#[test]
-fn unix_split_futures_io_concurrent_multi_thread() {
-    watchdog("unix futures multi", || {
-        multi_rt(2).block_on(unix_case(Api::Futures))
-    });
-}
+on_both_runtimes!(
+    tcp_split_owned_api_concurrent_current_thread,
+    tcp_split_owned_api_concurrent_multi_thread,
+    tcp_case,
+    Api::Owned
+);
+on_both_runtimes!(
+    tcp_split_futures_io_concurrent_current_thread,
+    tcp_split_futures_io_concurrent_multi_thread,
+    tcp_case,
+    Api::Futures
+);
+on_both_runtimes!(
+    unix_split_owned_api_concurrent_current_thread,
+    unix_split_owned_api_concurrent_multi_thread,
+    unix_case,
+    Api::Owned
+);
+on_both_runtimes!(
+    unix_split_futures_io_concurrent_current_thread,
+    unix_split_futures_io_concurrent_multi_thread,
+    unix_case,
+    Api::Futures
+);
 
 // ----- futures-io on the TCP types -----
 

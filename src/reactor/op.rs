@@ -221,56 +221,53 @@ impl<T: OpCode> OpCell<T> {
         }
     }
 
+    /// The op's data, for the side that owns it in flight.
+    ///
     /// # Safety
     /// `header` must point at the header of a live `OpCell<T>` (or of a
     /// `repr(C)` cell that starts with one), derived from a pointer to the
-    /// whole cell, whose data the calling driver owns (state IN_FLIGHT,
-    /// called once at submission). The same holds for the functions below.
-    pub(super) unsafe fn entry_raw(header: NonNull<Header>) -> Entry {
+    /// whole cell, whose data the caller owns now: the home driver in
+    /// flight (state IN_FLIGHT or CANCELLED), or the blocking-pool thread
+    /// it handed the op to; no other reference to the data is alive while
+    /// the returned one is. The same holds for the functions below.
+    unsafe fn data_mut<'a>(header: NonNull<Header>, what: &str) -> &'a mut T {
         // SAFETY: per the contract the cell is an `OpCell<T>` (repr(C), header
-        // first) and the driver has exclusive access to `data` now.
+        // first) and alive.
         let cell = unsafe { header.cast::<OpCell<T>>().as_ref() };
-        // SAFETY: exclusive access as above.
+        // SAFETY: per the contract the caller has exclusive access to `data`.
         let data = unsafe { &mut *cell.data.get() };
         data.as_mut()
-            .expect("op data present at submission")
-            .uring_entry()
+            .unwrap_or_else(|| panic!("op data present {what}"))
     }
 
     /// # Safety
-    /// As `entry_raw`.
+    /// As `data_mut`; called once, at submission.
+    pub(super) unsafe fn entry_raw(header: NonNull<Header>) -> Entry {
+        // SAFETY: per the contract.
+        unsafe { Self::data_mut(header, "at submission") }.uring_entry()
+    }
+
+    /// # Safety
+    /// As `data_mut`; called once, at submission.
     pub(super) unsafe fn ring_has_raw(header: NonNull<Header>) -> bool {
         // SAFETY: per the contract.
-        let cell = unsafe { header.cast::<OpCell<T>>().as_ref() };
-        // SAFETY: exclusive access per the contract.
-        let data = unsafe { &*cell.data.get() };
-        data.as_ref()
-            .expect("op data present at submission")
+        unsafe { Self::data_mut(header, "at submission") }
             .probed_opcode()
             .is_none_or(super::uring::has_opcode)
     }
 
     /// # Safety
-    /// As `entry_raw`: a live `OpCell<T>` whose data the caller (the home
-    /// driver, or the blocking-pool thread it handed the op to) owns.
+    /// As `data_mut`.
     pub(super) unsafe fn plan_raw(header: NonNull<Header>) -> EpollPlan {
         // SAFETY: per the contract.
-        let cell = unsafe { header.cast::<OpCell<T>>().as_ref() };
-        // SAFETY: exclusive access per the contract.
-        let data = unsafe { &*cell.data.get() };
-        data.as_ref()
-            .expect("op data present in flight")
-            .epoll_plan()
+        unsafe { Self::data_mut(header, "in flight") }.epoll_plan()
     }
 
     /// # Safety
-    /// As `plan_raw`.
+    /// As `data_mut`.
     pub(super) unsafe fn syscall_raw(header: NonNull<Header>) -> i32 {
         // SAFETY: per the contract.
-        let cell = unsafe { header.cast::<OpCell<T>>().as_ref() };
-        // SAFETY: exclusive access per the contract.
-        let data = unsafe { &mut *cell.data.get() };
-        data.as_mut().expect("op data present in flight").syscall()
+        unsafe { Self::data_mut(header, "in flight") }.syscall()
     }
 
     /// # Safety
@@ -289,7 +286,7 @@ impl<T: OpCode> OpCell<T> {
     /// if the future is gone (CANCELLED), releases what the op produced.
     ///
     /// # Safety
-    /// As `entry_raw`; called once per submission, by the driver that
+    /// As `data_mut`; called once per submission, by the driver that
     /// received the final completion.
     unsafe fn complete_raw(header: NonNull<Header>, res: i32, flags: u32) -> Option<Waker> {
         // SAFETY: per the contract the header is alive.
