@@ -296,11 +296,6 @@ impl Driver {
                     .build()
                     .user_data(op.into_user_data(TAG_CANCEL));
                 u.push(&entry, &mut self.cqes);
-                // Submitted now, not at the next turn: until the kernel
-                // has it, an armed receive still takes bytes that arrive
-                // (from a peer on this very thread, too), and they would
-                // be lost with the dropped future's buffer.
-                u.enter(false, None, &mut self.cqes);
             }
             // A syscall on the blocking pool cannot be stopped; the op
             // completes when it returns.
@@ -564,6 +559,14 @@ pub(crate) fn cancel(home: &Arc<DriverShared>, op: RawOp, generation: u32) {
     with_current(|d| {
         if Arc::ptr_eq(&d.shared, home) {
             d.cancel_local(op.take().expect("op"), generation);
+            // Submitted now, not at the driver's next turn: until the
+            // kernel has the cancel, an armed receive still takes bytes
+            // that arrive (from a peer on this very thread, too), and they
+            // would be lost with the dropped future's buffer. (A driver
+            // cancelling from its own turn submits when it next waits.)
+            if let Backend::Uring(u) = &mut d.backend {
+                u.enter(false, None, &mut d.cqes);
+            }
         }
     });
     if let Some(op) = op {

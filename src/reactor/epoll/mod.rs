@@ -256,7 +256,6 @@ impl Epoll {
 
     pub(crate) fn submit(&mut self, op: &RawOp) -> Submitted {
         match op.epoll_plan() {
-            EpollPlan::Ready { .. } if op.is_cancelled() => Submitted::Done(-libc::ECANCELED),
             EpollPlan::Ready { fd, file, interest } => {
                 let res = op.syscall();
                 if res != -libc::EAGAIN {
