@@ -46,9 +46,10 @@
 //! On io_uring, an op goes into the ring of the worker whose task submits
 //! it. File ops (reads and writes at an offset, `open`, `fsync`, `statx`,
 //! `ftruncate` and the path ops: the kernel does their work while it takes
-//! them, or in its own workers, never waiting for an event) are shared instead when other workers of the runtime have no task
-//! to run: they take turns between this worker's ring and each idle
-//! worker's, so one queue's batch of page-cache reads runs on as many CPUs.
+//! them, or in its own workers, never waiting for an event) are shared
+//! instead when other workers of the runtime have no task to run: they
+//! take turns between this worker's ring and each idle worker's, so one
+//! queue's batch of page-cache reads runs on as many CPUs.
 //! An idle worker that gets tasks again keeps the ops it took until they
 //! complete; completions arrive in the queue as usual, in completion order.
 //! Such an op holds its file by a duplicate of the descriptor, as on the
@@ -70,10 +71,10 @@
 //! ftruncate, shutdown and poll. The vectored and addressed ops (`readv`,
 //! `writev`, `recv_from`, `send_to`) allocate their iovec array, and the
 //! ops on paths (`open`, `statx`, `rename`, `unlink`, `rmdir`, `mkdir`,
-//! `symlink`, `link`) their paths. A queue used where no zio runtime runs sends its
-//! ops to the fallback driver through a queue that allocates a block now
-//! and then, as do the file ops a worker hands to idle workers, and a
-//! runtime's own scratch space grows to its high-water mark once.
+//! `symlink`, `link`) their paths. A queue used where no zio runtime runs
+//! sends its ops to the fallback driver through a queue that allocates a
+//! block now and then, as do the file ops a worker hands to idle workers,
+//! and a runtime's own scratch space grows to its high-water mark once.
 //!
 //! # Layout
 //!

@@ -12,7 +12,6 @@ use std::ffi::CString;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -21,7 +20,7 @@ use io_uring::squeue::Entry;
 use socket2::SockAddr;
 
 use super::Output;
-use crate::fs::Metadata;
+use crate::fs::{cstr, Metadata};
 use crate::io::IoBufMut;
 use crate::reactor::ops::{fs, net, Nop, Read, Readv, Timeout, Write, Writev};
 use crate::reactor::{has_opcode, EpollPlan, Interest as RInterest, OpCode};
@@ -506,15 +505,6 @@ impl<B: IoBufMut> OpCode for Started<B> {
 /// `u64::MAX` as an offset: "at the file position".
 const AT_POSITION: u64 = u64::MAX;
 
-fn cstring(path: &Path) -> io::Result<CString> {
-    CString::new(path.as_os_str().as_bytes()).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "path contained an unexpected NUL byte",
-        )
-    })
-}
-
 impl<B: IoBufMut> Op<B> {
     fn new(fd: RawFd, spec: Spec<B>) -> Op<B> {
         Op { fd: Some(fd), spec }
@@ -745,7 +735,7 @@ impl<B: IoBufMut> Op<B> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn open(path: impl AsRef<Path>, flags: i32, mode: u32) -> io::Result<Op<B>> {
-        let path = cstring(path.as_ref())?;
+        let path = cstr(path.as_ref())?;
         Ok(Op::without_fd(Spec::Open(
             path,
             flags | libc::O_CLOEXEC,
@@ -789,7 +779,7 @@ impl<B: IoBufMut> Op<B> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn statx(path: impl AsRef<Path>) -> io::Result<Op<B>> {
-        let path = cstring(path.as_ref())?;
+        let path = cstr(path.as_ref())?;
         Ok(Op::without_fd(Spec::Statx(path)))
     }
 
@@ -852,7 +842,7 @@ impl<B: IoBufMut> Op<B> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<Op<B>> {
-        let spec = Spec::Rename(cstring(from.as_ref())?, cstring(to.as_ref())?);
+        let spec = Spec::Rename(cstr(from.as_ref())?, cstr(to.as_ref())?);
         Ok(Op::without_fd(spec))
     }
 
@@ -870,7 +860,7 @@ impl<B: IoBufMut> Op<B> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn unlink(path: impl AsRef<Path>) -> io::Result<Op<B>> {
-        Ok(Op::without_fd(Spec::Unlink(cstring(path.as_ref())?, false)))
+        Ok(Op::without_fd(Spec::Unlink(cstr(path.as_ref())?, false)))
     }
 
     /// Removes an empty directory (`rmdir(2)`); [`Output::Unlink`].
@@ -886,7 +876,7 @@ impl<B: IoBufMut> Op<B> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn rmdir(path: impl AsRef<Path>) -> io::Result<Op<B>> {
-        Ok(Op::without_fd(Spec::Unlink(cstring(path.as_ref())?, true)))
+        Ok(Op::without_fd(Spec::Unlink(cstr(path.as_ref())?, true)))
     }
 
     /// Creates a directory with permission bits `mode` (less the umask;
@@ -903,7 +893,7 @@ impl<B: IoBufMut> Op<B> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn mkdir(path: impl AsRef<Path>, mode: u32) -> io::Result<Op<B>> {
-        Ok(Op::without_fd(Spec::Mkdir(cstring(path.as_ref())?, mode)))
+        Ok(Op::without_fd(Spec::Mkdir(cstr(path.as_ref())?, mode)))
     }
 
     /// Creates the symlink `link` pointing at `target` (`symlink(2)`);
@@ -920,7 +910,7 @@ impl<B: IoBufMut> Op<B> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn symlink(target: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<Op<B>> {
-        let spec = Spec::Symlink(cstring(target.as_ref())?, cstring(link.as_ref())?);
+        let spec = Spec::Symlink(cstr(target.as_ref())?, cstr(link.as_ref())?);
         Ok(Op::without_fd(spec))
     }
 
@@ -938,7 +928,7 @@ impl<B: IoBufMut> Op<B> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn link(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<Op<B>> {
-        let spec = Spec::Link(cstring(original.as_ref())?, cstring(link.as_ref())?);
+        let spec = Spec::Link(cstr(original.as_ref())?, cstr(link.as_ref())?);
         Ok(Op::without_fd(spec))
     }
 }

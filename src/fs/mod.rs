@@ -56,3 +56,4 @@ pub use path::{
 };
 pub use read_dir::{read_dir, DirEntry, ReadDir};
 pub use read_write::{copy, read, read_to_string, write};
+pub(crate) use util::cstr;
