@@ -82,6 +82,10 @@ pub(crate) fn poll_recv(
     cx: &mut Context<'_>,
     buf: &mut [MaybeUninit<u8>],
 ) -> Poll<io::Result<usize>> {
+    // What dropped owned-buffer reads of the stream took comes first.
+    if let Some(res) = ready!(sock.fd.leftover().poll_take(cx, [&mut *buf])) {
+        return Poll::Ready(res);
+    }
     let asked = buf.len();
     ready.poll_transfer(cx, sock, Interest::Read, asked, || sock.try_recv(buf))
 }

@@ -14,6 +14,7 @@
 //! Connected and datagram sockets stay in blocking mode; listeners are
 //! nonblocking. Why: `reactor/ops/net/mod.rs`.
 
+use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
@@ -22,6 +23,7 @@ use socket2::{Domain, SockAddr, SockRef, Type};
 
 use crate::io::{IoBuf, IoBufMut};
 use crate::reactor::ops::net::{Accept, Connect, PollAdd, Recv, RecvMsg, Send, SendMsg};
+use crate::reactor::ops::set_init_vectored;
 use crate::reactor::{Interest, Op, OpCode, SharedFd};
 
 const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
@@ -89,6 +91,7 @@ impl Socket {
 
     // ----- async, owned buffers -----
 
+    /// A datagram socket's receive (a stream's is [`read`](Socket::read)).
     pub(crate) async fn recv<B: IoBufMut>(&self, buf: B) -> (io::Result<usize>, B) {
         Op::new(Recv::new(self.fd.clone(), buf, 0)).await
     }
@@ -97,11 +100,38 @@ impl Socket {
         Op::new(Send::new(self.fd.clone(), buf, 0)).await
     }
 
-    /// Receives until the buffer's capacity is full.
-    pub(crate) async fn recv_exact<B: IoBufMut>(&self, mut buf: B) -> (io::Result<()>, B) {
+    /// A stream socket's read into `buf` from `offset`: the bytes dropped
+    /// reads took come first (`reactor/leftover.rs`), else one receive,
+    /// whose bytes go there if this read is dropped.
+    async fn read_at<B: IoBufMut>(&self, mut buf: B, offset: usize) -> (io::Result<usize>, B) {
+        let leftover = self.fd.leftover();
+        let kept = poll_fn(|cx| leftover.poll_take(cx, [spare(&mut buf, offset)])).await;
+        match kept {
+            Some(res) => {
+                if let Ok(n) = res {
+                    // SAFETY: the first `offset` bytes were initialized
+                    // before (they are the caller's), `n` more just now.
+                    unsafe { buf.set_init(offset + n) };
+                }
+                (res, buf)
+            }
+            None => {
+                let op = Op::new(Recv::keeping(self.fd.clone(), buf, offset));
+                leftover.keep(op).await
+            }
+        }
+    }
+
+    /// A stream socket's read (see `read_at`).
+    pub(crate) async fn read<B: IoBufMut>(&self, buf: B) -> (io::Result<usize>, B) {
+        self.read_at(buf, 0).await
+    }
+
+    /// A stream socket's reads until the buffer's capacity is full.
+    pub(crate) async fn read_exact<B: IoBufMut>(&self, mut buf: B) -> (io::Result<()>, B) {
         let mut filled = 0;
         while filled < buf.bytes_total() {
-            let (res, b) = Op::new(Recv::new(self.fd.clone(), buf, filled)).await;
+            let (res, b) = self.read_at(buf, filled).await;
             buf = b;
             match res {
                 Ok(0) => {
@@ -114,6 +144,21 @@ impl Socket {
             }
         }
         (Ok(()), buf)
+    }
+
+    /// A stream socket's vectored read, as [`read`](Socket::read).
+    pub(crate) async fn readv<B: IoBufMut>(&self, mut bufs: Vec<B>) -> (io::Result<usize>, Vec<B>) {
+        let leftover = self.fd.leftover();
+        let kept = poll_fn(|cx| leftover.poll_take(cx, bufs.iter_mut().map(|b| spare(b, 0)))).await;
+        if let Some(res) = kept {
+            if let Ok(n) = res {
+                set_init_vectored(&mut bufs, n);
+            }
+            return (res, bufs);
+        }
+        let op = Op::new(RecvMsg::keeping(self.fd.clone(), bufs));
+        let (res, bufs) = leftover.keep(op).await;
+        (res.map(|(n, _)| n), bufs)
     }
 
     /// Sends all initialized bytes, however many short sends it takes.
@@ -132,6 +177,7 @@ impl Socket {
         (Ok(()), buf)
     }
 
+    /// A datagram socket's `recvmsg` (a stream's is [`readv`](Socket::readv)).
     pub(crate) async fn recvmsg<B: IoBufMut>(
         &self,
         bufs: Vec<B>,
@@ -145,6 +191,16 @@ impl Socket {
         addr: Option<SockAddr>,
     ) -> (io::Result<usize>, Vec<B>) {
         Op::new(SendMsg::new(self.fd.clone(), bufs, addr)).await
+    }
+
+    /// A stream socket's wait for something to read: at once if dropped
+    /// reads left bytes (or an error), after their ops if any are out.
+    pub(crate) async fn readable(&self) -> io::Result<()> {
+        let leftover = self.fd.leftover();
+        if poll_fn(|cx| leftover.poll_ready(cx)).await {
+            return Ok(());
+        }
+        self.ready(Interest::Read).await
     }
 
     /// Waits until the socket is ready for `interest` (or has an error or
@@ -202,6 +258,9 @@ impl Socket {
     // ----- blocking -----
 
     pub(crate) fn blocking_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(res) = self.fd.leftover().take_blocking([as_uninit(buf)]) {
+            return res;
+        }
         retry(|| self.sock().recv(as_uninit(buf)))
     }
 
@@ -209,6 +268,10 @@ impl Socket {
         &self,
         bufs: &mut [io::IoSliceMut<'_>],
     ) -> io::Result<usize> {
+        let parts = bufs.iter_mut().map(|b| as_uninit(b));
+        if let Some(res) = self.fd.leftover().take_blocking(parts) {
+            return res;
+        }
         let len = bufs.len().min(libc::c_int::MAX as usize) as libc::c_int;
         retry(|| {
             // SAFETY: on Unix `IoSliceMut` is ABI-compatible with `iovec`
@@ -262,6 +325,15 @@ impl Socket {
         self.sock().recv_with_flags(buf, libc::MSG_DONTWAIT)
     }
 
+    /// A stream socket's `try_recv`: what dropped reads left comes first
+    /// (`WouldBlock` while their ops are out).
+    pub(crate) fn try_read(&self, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+        match self.fd.leftover().try_take([&mut *buf]) {
+            Some(res) => res,
+            None => self.try_recv(buf),
+        }
+    }
+
     pub(crate) fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
         self.sock()
             .send_with_flags(buf, libc::MSG_DONTWAIT | SEND_FLAGS)
@@ -278,6 +350,16 @@ impl AsFd for Socket {
         // SAFETY: `self.fd` keeps the descriptor open for the borrow.
         unsafe { BorrowedFd::borrow_raw(self.raw()) }
     }
+}
+
+/// The capacity of `buf` from `offset` on, for a copy into it.
+fn spare<B: IoBufMut>(buf: &mut B, offset: usize) -> &mut [MaybeUninit<u8>] {
+    let offset = offset.min(buf.bytes_total());
+    let len = buf.bytes_total() - offset;
+    // SAFETY: an `IoBufMut` points at `bytes_total` writable bytes that stay
+    // put while it is borrowed; `offset + len <= bytes_total`. Seen as
+    // `MaybeUninit`, only initialized bytes can be written into them.
+    unsafe { std::slice::from_raw_parts_mut(buf.stable_mut_ptr().add(offset).cast(), len) }
 }
 
 /// Views initialized bytes as possibly-uninitialized ones, for socket2's

@@ -18,17 +18,15 @@ macro_rules! read_methods {
         ///
         /// # Cancel safety
         ///
-        /// Dropping the future cancels the receive. Where the calling
-        /// thread's driver runs it (a zio runtime's thread, the usual case)
-        /// the cancel reaches the kernel before the drop returns, so bytes
-        /// that arrive later stay in the socket for the next read; bytes
-        /// the receive took in the same instant are lost with the dropped
-        /// buffer. Where another thread's driver runs it (no zio runtime
-        /// on this thread: the fallback driver; or a task that moved to
-        /// another worker), the cancel gets there a moment later, and on
-        /// io_uring the receive may still take bytes in that moment. Where
-        /// a read must be cancel safe (in `select!` loops), use the
-        /// `AsyncRead` impl, which reads by readiness and never loses data.
+        /// Cancel safe: no byte is lost. Dropping the future cancels the
+        /// receive; if the receive took bytes all the same (it completed
+        /// after the future's last poll, or before the cancel reached
+        /// another thread's ring), they are kept with the socket and the
+        /// next read of the stream gets them first, whichever way it
+        /// reads (owned buffer, `AsyncRead`, `try_read`, blocking
+        /// `std::io::Read`); an error the receive took (a reset) is
+        /// reported by that read too. The next read waits, if need be,
+        /// until the dropped receive has completed.
         ///
         /// # Examples
         ///
@@ -39,7 +37,7 @@ assert_eq!(&buf[..n?], b"hi");
 # Ok::<_, std::io::Error>(()) }).unwrap();
 ```"#)]
         pub async fn read<B: $crate::io::IoBufMut>(&self, buf: B) -> (std::io::Result<usize>, B) {
-            self.sock.recv(buf).await
+            self.sock.read(buf).await
         }
 
         /// Reads until the buffer is full (its whole capacity, from the
@@ -52,8 +50,9 @@ assert_eq!(&buf[..n?], b"hi");
         ///
         /// # Cancel safety
         ///
-        /// Not cancel safe: bytes read before the future was dropped are
-        /// lost with the buffer.
+        /// Cancel safe: if the future is dropped, the bytes it had read
+        /// (and any its last receive takes) go to the next read of the
+        /// stream, as for [`read`](Self::read).
         ///
         /// # Examples
         ///
@@ -68,7 +67,7 @@ assert_eq!(buf, b"hello");
             &self,
             buf: B,
         ) -> (std::io::Result<()>, B) {
-            self.sock.recv_exact(buf).await
+            self.sock.read_exact(buf).await
         }
 
         /// Reads into several buffers in one `recvmsg`, filling each
@@ -96,8 +95,7 @@ assert!(n > 0 && bufs[0].starts_with(&b"abcdef"[..n.min(3)]));
             &self,
             bufs: Vec<B>,
         ) -> (std::io::Result<usize>, Vec<B>) {
-            let (res, bufs) = self.sock.recvmsg(bufs).await;
-            (res.map(|(n, _)| n), bufs)
+            self.sock.readv(bufs).await
         }
 
         /// Waits until the socket has data to read (or an error or end of
@@ -121,7 +119,7 @@ assert_eq!(stream.try_read(&mut buf)?, 1);
 # Ok::<_, std::io::Error>(()) }).unwrap();
 ```"#)]
         pub async fn readable(&self) -> std::io::Result<()> {
-            self.sock.ready($crate::reactor::Interest::Read).await
+            self.sock.readable().await
         }
 
         /// Reads what is there without waiting (`recv` with
@@ -140,7 +138,7 @@ assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
 # Ok::<_, std::io::Error>(()) }).unwrap();
 ```"#)]
         pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
-            self.sock.try_recv($crate::net::socket::as_uninit(buf))
+            self.sock.try_read($crate::net::socket::as_uninit(buf))
         }
     };
 }

@@ -561,9 +561,10 @@ pub(crate) fn cancel(home: &Arc<DriverShared>, op: RawOp, generation: u32) {
             d.cancel_local(op.take().expect("op"), generation);
             // Submitted now, not at the driver's next turn: until the
             // kernel has the cancel, an armed receive still takes bytes
-            // that arrive (from a peer on this very thread, too), and they
-            // would be lost with the dropped future's buffer. (A driver
-            // cancelling from its own turn submits when it next waits.)
+            // that arrive (from a peer on this very thread, too), which
+            // then take the detour through the socket's leftover (a copy,
+            // and the next read waits for this op). A driver cancelling
+            // from its own turn submits when it next waits.
             if let Backend::Uring(u) = &mut d.backend {
                 u.enter(false, None, &mut d.cqes);
             }

@@ -10,6 +10,8 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::leftover::Leftover;
+
 #[derive(Clone, Debug)]
 pub(crate) struct SharedFd(Arc<Inner>);
 
@@ -19,6 +21,8 @@ struct Inner {
     /// Unique in the process: tells this descriptor from an earlier one
     /// with the same number (see [`FileId`]).
     id: u64,
+    /// What dropped reads of a stream socket took, for the next read.
+    leftover: Leftover,
 }
 
 impl SharedFd {
@@ -26,7 +30,16 @@ impl SharedFd {
         // Only uniqueness matters: no other memory is ordered by it.
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        SharedFd(Arc::new(Inner { fd, id }))
+        SharedFd(Arc::new(Inner {
+            fd,
+            id,
+            leftover: Leftover::new(),
+        }))
+    }
+
+    /// What dropped reads took (stream sockets; see `leftover.rs`).
+    pub(crate) fn leftover(&self) -> &Leftover {
+        &self.0.leftover
     }
 
     /// Takes the descriptor back if no op holds it any more.
@@ -60,11 +73,20 @@ pub(crate) enum FileId {
 /// The descriptor an op acts on.
 pub(crate) trait OpFd: AsRawFd {
     fn file(&self) -> FileId;
+
+    /// Where a dropped read's bytes go, if the descriptor keeps them.
+    fn leftover(&self) -> Option<&Leftover> {
+        None
+    }
 }
 
 impl OpFd for SharedFd {
     fn file(&self) -> FileId {
         FileId::Shared(self.0.id)
+    }
+
+    fn leftover(&self) -> Option<&Leftover> {
+        Some(SharedFd::leftover(self))
     }
 }
 

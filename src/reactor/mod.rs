@@ -4,6 +4,8 @@
 //! - `op.rs`: the `OpCode` trait (an op describes itself), the shared
 //!   `OpCell` and the `Op<T>` future with its lifecycle and cancel-on-drop.
 //! - `ops/`: one file per operation.
+//! - `leftover.rs`: what a stream socket's dropped reads took, kept for
+//!   its next read.
 //! - `pool.rs`: reusable op cells, the storage of a completion queue: no
 //!   allocation per op.
 //! - `driver.rs`: the per-thread driver (ring, timers, inbox for other
@@ -19,6 +21,7 @@ mod driver;
 mod epoll;
 mod fallback;
 mod fd;
+mod leftover;
 mod op;
 pub(crate) mod ops;
 mod pool;

@@ -509,6 +509,19 @@ impl<T: OpCode> Op<T> {
         }
     }
 
+    /// Whether the op was submitted and nobody took its output: dropping
+    /// it now leads to exactly one [`OpCode::complete_orphan`] (from the
+    /// driver if it is cancelled in flight, else from the drop).
+    pub(crate) fn is_unclaimed(&self) -> bool {
+        match self.cell.header.state.load(Ordering::Acquire) {
+            IN_FLIGHT => true,
+            // SAFETY: COMPLETED was seen with Acquire, so the driver is done
+            // with `data`; `&self` excludes a concurrent `take_output`.
+            COMPLETED => unsafe { (*self.cell.data.get()).is_some() },
+            _ => false,
+        }
+    }
+
     fn take_output(&mut self) -> T::Output {
         // SAFETY: the state is COMPLETED (seen with Acquire), so the driver
         // is done with `data` and `result`; `&mut self` excludes other users

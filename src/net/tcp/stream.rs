@@ -161,7 +161,9 @@ impl TcpStream {
 
     /// The std stream (in blocking mode). Polls armed by the poll-based
     /// traits are cancelled; if one still holds the descriptor, the std
-    /// stream gets a duplicate of it (the same connection).
+    /// stream gets a duplicate of it (the same connection). Bytes that
+    /// dropped reads took and the stream kept for its next read (see
+    /// [`read`](Self::read)) stay behind: read them before converting.
     ///
     /// # Errors
     ///

@@ -141,7 +141,9 @@ impl UnixStream {
     }
 
     /// The std stream (blocking); a duplicate of the descriptor if a
-    /// cancelled poll still holds it.
+    /// cancelled poll still holds it. Bytes that dropped reads took and
+    /// the stream kept for its next read (see [`read`](Self::read)) stay
+    /// behind: read them before converting.
     ///
     /// # Errors
     ///

@@ -18,6 +18,9 @@ pub(crate) struct Recv<B, F = SharedFd> {
     fd: F,
     buf: B,
     buf_offset: usize,
+    /// A stream socket's read: if its future is dropped, what the buffer
+    /// holds goes to the fd's leftover (`reactor/leftover.rs`).
+    keep: bool,
 }
 
 impl<B: IoBufMut, F: AsRawFd> Recv<B, F> {
@@ -33,6 +36,17 @@ impl<B: IoBufMut, F: AsRawFd> Recv<B, F> {
             fd,
             buf,
             buf_offset,
+            keep: false,
+        }
+    }
+
+    /// A stream socket's read (`new`'s arguments): if its future is
+    /// dropped (wrapped in the fd's `Leftover::keep`), the bytes the
+    /// buffer holds, from its start, go to the fd's leftover.
+    pub(crate) fn keeping(fd: F, buf: B, buf_offset: usize) -> Recv<B, F> {
+        Recv {
+            keep: true,
+            ..Recv::new(fd, buf, buf_offset)
         }
     }
 
@@ -80,5 +94,17 @@ impl<B: IoBufMut, F: OpFd + Send + 'static> OpCode for Recv<B, F> {
             unsafe { self.buf.set_init(init) };
         }
         (result, self.buf)
+    }
+
+    fn complete_orphan(&mut self, res: i32) {
+        let Some(leftover) = self.fd.leftover().filter(|_| self.keep) else {
+            return;
+        };
+        let n = self.buf_offset + usize::try_from(res).unwrap_or(0);
+        // SAFETY: the first `buf_offset` bytes hold what earlier receives
+        // of the same read got, and the kernel initialized `res` more
+        // (within the capacity it was given).
+        let got = unsafe { std::slice::from_raw_parts(self.buf.stable_ptr(), n) };
+        leftover.orphan_done([got], res);
     }
 }

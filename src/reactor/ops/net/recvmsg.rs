@@ -21,6 +21,8 @@ pub(crate) struct RecvMsg<B, F = SharedFd> {
     iovecs: Vec<libc::iovec>,
     storage: SockAddrStorage,
     msg: libc::msghdr,
+    /// A stream socket's read: as [`Recv::keeping`](super::Recv::keeping).
+    keep: bool,
 }
 
 // SAFETY: the raw pointers in `iovecs` and `msg` point into the op's own
@@ -48,6 +50,17 @@ impl<B: IoBufMut, F: AsRawFd> RecvMsg<B, F> {
             storage: SockAddrStorage::zeroed(),
             // SAFETY: an all-zero msghdr is a valid empty one.
             msg: unsafe { std::mem::zeroed() },
+            keep: false,
+        }
+    }
+
+    /// A stream socket's `readv`: if its future is dropped (wrapped in
+    /// the fd's `Leftover::keep`), the bytes it received go to the fd's
+    /// leftover.
+    pub(crate) fn keeping(fd: F, bufs: Vec<B>) -> RecvMsg<B, F> {
+        RecvMsg {
+            keep: true,
+            ..RecvMsg::new(fd, bufs)
         }
     }
 
@@ -103,5 +116,20 @@ impl<B: IoBufMut, F: OpFd + Send + 'static> OpCode for RecvMsg<B, F> {
         // storage and its length into `msg_namelen`.
         let addr = unsafe { SockAddr::new(self.storage, self.msg.msg_namelen) };
         (Ok((n, addr)), self.bufs)
+    }
+
+    fn complete_orphan(&mut self, res: i32) {
+        let Some(leftover) = self.fd.leftover().filter(|_| self.keep) else {
+            return;
+        };
+        let mut left = usize::try_from(res).unwrap_or(0);
+        let got = self.bufs.iter().map(|b| {
+            let n = left.min(b.bytes_total());
+            left -= n;
+            // SAFETY: the kernel filled the buffers in order, each from its
+            // start, and `n` is within this one's capacity.
+            unsafe { std::slice::from_raw_parts(b.stable_ptr(), n) }
+        });
+        leftover.orphan_done(got, res);
     }
 }

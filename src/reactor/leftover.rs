@@ -1,0 +1,260 @@
+//! `Leftover`: what a stream socket's dropped reads took, kept for the
+//! next read.
+//!
+//! An owned-buffer read hands its buffer to the kernel. If its future is
+//! dropped while the receive is out (a `select!` branch that lost, a
+//! timeout), the receive may still take bytes: it may have completed
+//! after the future's last poll, or (io_uring, op on another thread's
+//! ring) it completes before the cancel reaches the ring. Those bytes have
+//! left the socket, so they belong to the next read, ahead of anything
+//! still in the socket.
+//!
+//! - The dropped read's future counts its op as an orphan here
+//!   ([`Keep`]'s drop), before anyone can start another read.
+//! - The op's final completion, wherever it runs, hands the bytes it took
+//!   (or its error) over and ends the orphan ([`Leftover::orphan_done`],
+//!   from the op's `complete_orphan`).
+//! - Every read of the stream first waits until no orphan is out and
+//!   takes what they left ([`Leftover::poll_take`]); only then does it
+//!   make its own syscall or op. When nothing was ever dropped, that is
+//!   one atomic load.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::mem::MaybeUninit;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use crate::loom::sync::atomic::{AtomicBool, Ordering};
+use crate::loom::sync::Mutex;
+use crate::reactor::{Op, OpCode};
+
+/// The leftover of one stream socket (it lives in the socket's `SharedFd`).
+#[derive(Debug, Default)]
+pub(crate) struct Leftover {
+    /// Whether `state` holds anything (an orphan out, bytes, an error):
+    /// the reads' fast path.
+    busy: AtomicBool,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Dropped reads whose ops have not completed yet.
+    orphans: usize,
+    /// Bytes they took, oldest first.
+    bytes: VecDeque<u8>,
+    /// The first error one of them took from the socket (`ECONNRESET`...):
+    /// the kernel reports such an error once, so it is reported from here,
+    /// after the bytes.
+    error: Option<i32>,
+    /// Reads waiting for the orphans.
+    wakers: Vec<Waker>,
+}
+
+impl State {
+    fn busy(&self) -> bool {
+        self.orphans > 0 || !self.bytes.is_empty() || self.error.is_some()
+    }
+}
+
+impl Leftover {
+    /// The leftover of a new socket: empty.
+    pub(crate) fn new() -> Leftover {
+        Leftover::default()
+    }
+
+    /// Whether a read must look here first.
+    fn is_busy(&self) -> bool {
+        self.busy.load(Ordering::Acquire)
+    }
+
+    /// Runs `f` on the state under the lock and republishes `busy`.
+    fn update<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let mut state = self.state.lock();
+        let out = f(&mut state);
+        self.busy.store(state.busy(), Ordering::Release);
+        out
+    }
+
+    /// A dropped read's op is still out; its completion will call
+    /// [`orphan_done`](Leftover::orphan_done) exactly once.
+    fn expect_orphan(&self) {
+        self.update(|s| s.orphans += 1);
+    }
+
+    /// The final completion of an orphaned read (`res` from the kernel):
+    /// `got` are the bytes it received, in order, and any bytes its read
+    /// had received before (a dropped `read_exact`).
+    pub(crate) fn orphan_done<'a>(&self, got: impl IntoIterator<Item = &'a [u8]>, res: i32) {
+        let wakers = self.update(|s| {
+            s.orphans -= 1;
+            for part in got {
+                s.bytes.extend(part);
+            }
+            // A cancelled or interrupted receive took nothing; any other
+            // error was the socket's, reported once by the kernel.
+            if res < 0 && !matches!(-res, libc::ECANCELED | libc::EINTR | libc::EAGAIN) {
+                s.error.get_or_insert(-res);
+            }
+            if s.orphans == 0 {
+                std::mem::take(&mut s.wakers)
+            } else {
+                Vec::new()
+            }
+        });
+        for w in wakers {
+            w.wake();
+        }
+    }
+
+    /// What a read gets before it reads the socket: `Pending` while an
+    /// orphan is out; then the kept bytes (as many as fit in `dst`, whose
+    /// parts fill in order), or the kept error once the bytes are gone;
+    /// `None` if nothing is kept (read the socket).
+    pub(crate) fn poll_take<'a>(
+        &self,
+        cx: &mut Context<'_>,
+        dst: impl IntoIterator<Item = &'a mut [MaybeUninit<u8>]>,
+    ) -> Poll<Option<io::Result<usize>>> {
+        if !self.is_busy() {
+            return Poll::Ready(None);
+        }
+        self.update(|s| {
+            if s.wait(cx) {
+                Poll::Pending
+            } else {
+                Poll::Ready(s.take(dst))
+            }
+        })
+    }
+
+    /// [`poll_take`](Leftover::poll_take) without waiting: `WouldBlock`
+    /// while an orphan is out.
+    pub(crate) fn try_take<'a>(
+        &self,
+        dst: impl IntoIterator<Item = &'a mut [MaybeUninit<u8>]>,
+    ) -> Option<io::Result<usize>> {
+        if !self.is_busy() {
+            return None;
+        }
+        self.update(|s| {
+            if s.orphans > 0 {
+                Some(Err(io::ErrorKind::WouldBlock.into()))
+            } else {
+                s.take(dst)
+            }
+        })
+    }
+
+    /// [`poll_take`](Leftover::poll_take) for a blocking read: waits for
+    /// the orphans with [`block_on`](crate::block_on), which keeps this
+    /// thread's driver running if an orphan is on its ring.
+    pub(crate) fn take_blocking<'a>(
+        &self,
+        dst: impl IntoIterator<Item = &'a mut [MaybeUninit<u8>]>,
+    ) -> Option<io::Result<usize>> {
+        let mut dst = Some(dst);
+        loop {
+            if !self.is_busy() {
+                return None;
+            }
+            crate::block_on(std::future::poll_fn(|cx| self.poll_ready(cx)));
+            let settled =
+                self.update(|s| (s.orphans == 0).then(|| s.take(dst.take().into_iter().flatten())));
+            if let Some(got) = settled {
+                return got;
+            }
+        }
+    }
+
+    /// Waits until no orphan is out; then whether a read would get
+    /// something from here (bytes or an error) without the socket.
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<bool> {
+        if !self.is_busy() {
+            return Poll::Ready(false);
+        }
+        self.update(|s| {
+            if s.wait(cx) {
+                Poll::Pending
+            } else {
+                Poll::Ready(s.busy())
+            }
+        })
+    }
+
+    /// Wraps a read's op so that, if the read is dropped before it takes
+    /// the op's output, the op's bytes come here (the op's
+    /// `complete_orphan` must call [`orphan_done`](Leftover::orphan_done)).
+    pub(crate) fn keep<T: OpCode>(&self, op: Op<T>) -> Keep<'_, T> {
+        Keep { op, leftover: self }
+    }
+}
+
+impl State {
+    /// Whether an orphan is out; then the read waits with `cx`.
+    fn wait(&mut self, cx: &Context<'_>) -> bool {
+        if self.orphans == 0 {
+            return false;
+        }
+        if !self.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            self.wakers.push(cx.waker().clone());
+        }
+        true
+    }
+
+    /// Moves kept bytes into `dst` (a read's parts, filled in order), or
+    /// hands out the kept error once no bytes are left.
+    fn take<'a>(
+        &mut self,
+        dst: impl IntoIterator<Item = &'a mut [MaybeUninit<u8>]>,
+    ) -> Option<io::Result<usize>> {
+        if self.bytes.is_empty() {
+            return self
+                .error
+                .take()
+                .map(|e| Err(io::Error::from_raw_os_error(e)));
+        }
+        let mut n = 0;
+        for part in dst {
+            let len = part.len().min(self.bytes.len());
+            for (slot, byte) in part.iter_mut().zip(self.bytes.drain(..len)) {
+                slot.write(byte);
+            }
+            n += len;
+            if self.bytes.is_empty() {
+                break;
+            }
+        }
+        Some(Ok(n))
+    }
+}
+
+/// A read's op whose output, if the read is dropped without taking it,
+/// goes to a [`Leftover`].
+#[must_use = "an op does nothing until polled"]
+pub(crate) struct Keep<'a, T: OpCode> {
+    op: Op<T>,
+    leftover: &'a Leftover,
+}
+
+impl<T: OpCode> Future for Keep<'_, T> {
+    type Output = T::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
+        Pin::new(&mut self.op).poll(cx)
+    }
+}
+
+impl<T: OpCode> Drop for Keep<'_, T> {
+    fn drop(&mut self) {
+        // Counted before the op is dropped (after this body), and only if
+        // its final completion will still call `complete_orphan`: once
+        // from the driver if the drop cancels it in flight, or from the
+        // op's drop if it completed untaken.
+        if self.op.is_unclaimed() {
+            self.leftover.expect_orphan();
+        }
+    }
+}
