@@ -258,3 +258,86 @@ impl<T: OpCode> Drop for Keep<'_, T> {
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    use super::*;
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
+        crate::net::socket::as_uninit(buf)
+    }
+
+    #[test]
+    fn an_empty_leftover_sends_reads_to_the_socket() {
+        let l = Leftover::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut buf = [0u8; 4];
+        assert!(matches!(
+            l.poll_take(&mut cx, [uninit(&mut buf)]),
+            Poll::Ready(None)
+        ));
+        assert!(l.try_take([uninit(&mut buf)]).is_none());
+        assert!(l.take_blocking([uninit(&mut buf)]).is_none());
+        assert_eq!(l.poll_ready(&mut cx), Poll::Ready(false));
+    }
+
+    #[test]
+    fn reads_wait_for_the_orphan_then_take_its_bytes_in_order() {
+        let l = Leftover::new();
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut buf = [0u8; 4];
+        l.expect_orphan();
+        l.expect_orphan();
+        assert!(l.poll_take(&mut cx, [uninit(&mut buf)]).is_pending());
+        assert!(l.poll_ready(&mut cx).is_pending());
+        let e = l.try_take([uninit(&mut buf)]).unwrap().unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+        l.orphan_done([&b"abc"[..], b"de"], 2);
+        assert_eq!(count.0.load(Ordering::SeqCst), 0, "one orphan is still out");
+        l.orphan_done([&b"fgh"[..]], 3);
+        assert_eq!(
+            count.0.load(Ordering::SeqCst),
+            1,
+            "one wake for the one waiter"
+        );
+        assert_eq!(l.poll_ready(&mut cx), Poll::Ready(true));
+        // Two parts fill in order; the rest waits for the next read.
+        let (mut a, mut b) = ([0u8; 2], [0u8; 3]);
+        let got = l.poll_take(&mut cx, [uninit(&mut a), uninit(&mut b)]);
+        assert!(matches!(got, Poll::Ready(Some(Ok(5)))));
+        assert_eq!((&a, &b), (b"ab", b"cde"));
+        assert!(matches!(l.try_take([uninit(&mut buf)]), Some(Ok(3))));
+        assert_eq!(&buf[..3], b"fgh");
+        assert!(l.try_take([uninit(&mut buf)]).is_none());
+    }
+
+    #[test]
+    fn a_socket_error_comes_after_the_bytes_a_cancel_is_no_error() {
+        let l = Leftover::new();
+        let mut buf = [0u8; 8];
+        l.expect_orphan();
+        l.orphan_done([&b"xy"[..]], -libc::ECANCELED);
+        l.expect_orphan();
+        l.orphan_done([], -libc::ECONNRESET);
+        l.expect_orphan();
+        l.orphan_done([], -libc::EPIPE);
+        assert!(matches!(l.take_blocking([uninit(&mut buf)]), Some(Ok(2))));
+        let e = l.try_take([uninit(&mut buf)]).unwrap().unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ECONNRESET), "the first error");
+        assert!(l.try_take([uninit(&mut buf)]).is_none());
+    }
+}
