@@ -1,8 +1,9 @@
-//! Owned-buffer reads of a stream dropped while their receive is out lose
-//! no bytes: what the receive took goes to the socket's next read, by
-//! whatever way that read is made (`read`, `read_exact`, `readv`,
-//! `readable` + `try_read`, `AsyncRead`, a blocking `std::io::Read`), and an
-//! error it took is reported by the next read.
+//! Owned-buffer reads dropped while their receive is out lose nothing:
+//! what the receive took goes to the socket's next read, by whatever way
+//! that read is made (`read`, `read_exact`, `readv`, `readable` +
+//! `try_read`, `AsyncRead`, a blocking `std::io::Read`), and an error it
+//! took is reported by the next read. A datagram socket's dropped receive
+//! keeps its whole datagram, with its sender, for the next receive.
 //!
 //! Most cases make the worst moment happen every time: the read is polled
 //! once, the peer writes, and the read is left unpolled while its driver
@@ -22,7 +23,7 @@ use std::pin::{pin, Pin};
 use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
-use zio::net::{TcpStream, UnixStream};
+use zio::net::{TcpStream, UdpSocket, UnixDatagram, UnixStream};
 
 type Case = fn() -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -209,6 +210,62 @@ fn blocking_case() -> Pin<Box<dyn Future<Output = ()> + Send>> {
 #[test]
 fn a_blocking_read_waits_for_a_dropped_reads_receive() {
     everywhere("blocking", blocking_case);
+}
+
+fn udp_case() -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    Box::pin(async {
+        let a = UdpSocket::blocking_bind("127.0.0.1:0").unwrap();
+        let b = UdpSocket::blocking_bind("127.0.0.1:0").unwrap();
+        let to = b.local_addr().unwrap();
+        drop_after(b.recv_from(Vec::with_capacity(16)), || {
+            a.blocking_send_to(b"first", to).unwrap();
+        })
+        .await;
+        a.blocking_send_to(b"second", to).unwrap();
+        for want in [&b"first"[..], b"second"] {
+            let (res, buf) = soon("recv_from", b.recv_from(Vec::with_capacity(16))).await;
+            let (n, from) = res.unwrap();
+            assert_eq!((&buf[..n], from), (want, a.local_addr().unwrap()));
+        }
+        // A connected socket's `recv` keeps its datagram too; `recv_from`
+        // names the peer as its sender.
+        b.blocking_connect(a.local_addr().unwrap()).unwrap();
+        drop_after(b.recv(Vec::with_capacity(16)), || {
+            a.blocking_send_to(b"third", to).unwrap();
+        })
+        .await;
+        let mut buf = [0u8; 16];
+        let (n, from) = b.blocking_recv_from(&mut buf).unwrap();
+        assert_eq!((&buf[..n], from), (&b"third"[..], a.local_addr().unwrap()));
+    })
+}
+
+#[test]
+fn a_dropped_udp_receive_keeps_its_datagram_and_sender() {
+    everywhere("udp", udp_case);
+}
+
+fn unix_datagram_case() -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    Box::pin(async {
+        let (a, b) = UnixDatagram::pair().unwrap();
+        drop_after(b.recv(Vec::with_capacity(16)), || {
+            a.blocking_send(b"").unwrap();
+            a.blocking_send(b"after the empty one").unwrap();
+        })
+        .await;
+        // The kept datagram is the empty one; the next is still in the
+        // socket. A smaller buffer cuts it, as the kernel would.
+        let (n, _) = soon("recv", b.recv(Vec::with_capacity(16))).await;
+        assert_eq!(n.unwrap(), 0);
+        let mut buf = [0u8; 5];
+        assert_eq!(b.blocking_recv(&mut buf).unwrap(), 5);
+        assert_eq!(&buf, b"after");
+    })
+}
+
+#[test]
+fn a_dropped_unix_datagram_receive_keeps_even_an_empty_datagram() {
+    everywhere("unix_datagram", unix_datagram_case);
 }
 
 /// Bytes of the stream in `random_drops`.

@@ -84,7 +84,7 @@ pub(crate) fn poll_recv(
 ) -> Poll<io::Result<usize>> {
     // What dropped owned-buffer reads of the stream took comes first.
     if let Some(res) = ready!(sock.fd.leftover().poll_take(cx, [&mut *buf])) {
-        return Poll::Ready(res);
+        return Poll::Ready(res.map(|(n, _)| n));
     }
     let asked = buf.len();
     ready.poll_transfer(cx, sock, Interest::Read, asked, || sock.try_recv(buf))

@@ -50,11 +50,11 @@
 //!
 //! Dropping an owned-buffer future asks the kernel to cancel the op; its
 //! buffer stays with the driver until the kernel lets go. If the op
-//! completed all the same, its effect stands: bytes sent stay sent; bytes
-//! a stream's read received are kept with the socket and handed to its
-//! next read, however it reads (so stream reads lose nothing), while a
-//! datagram received into the dropped buffer is lost with it. Each
-//! method's `# Cancel safety` section says which. The poll-based traits
+//! completed all the same, its effect stands: bytes sent stay sent; what
+//! a read received (a stream's bytes, a whole datagram with its sender)
+//! is kept with the socket and handed to its next read, however it reads,
+//! so reads lose nothing. Each method's `# Cancel safety` section says
+//! which. The poll-based traits
 //! have no such window, nor has `accept`: it accepts only by readiness,
 //! inside its own call, so a dropped `accept` leaves the connection
 //! waiting for the next one (a `CompletionQueue` accept op that completes

@@ -24,7 +24,7 @@ use socket2::{Domain, SockAddr, SockRef, Type};
 use crate::io::{IoBuf, IoBufMut};
 use crate::reactor::ops::net::{Accept, Connect, PollAdd, Recv, RecvMsg, Send, SendMsg};
 use crate::reactor::ops::set_init_vectored;
-use crate::reactor::{Interest, Op, OpCode, SharedFd};
+use crate::reactor::{Interest, KeepAs, Op, OpCode, SharedFd};
 
 const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
 
@@ -91,23 +91,24 @@ impl Socket {
 
     // ----- async, owned buffers -----
 
-    /// A datagram socket's receive (a stream's is [`read`](Socket::read)).
-    pub(crate) async fn recv<B: IoBufMut>(&self, buf: B) -> (io::Result<usize>, B) {
-        Op::new(Recv::new(self.fd.clone(), buf, 0)).await
-    }
-
     pub(crate) async fn send<B: IoBuf>(&self, buf: B) -> (io::Result<usize>, B) {
         Op::new(Send::new(self.fd.clone(), buf, 0)).await
     }
 
-    /// A stream socket's read into `buf` from `offset`: the bytes dropped
-    /// reads took come first (`reactor/leftover.rs`), else one receive,
-    /// whose bytes go there if this read is dropped.
-    async fn read_at<B: IoBufMut>(&self, mut buf: B, offset: usize) -> (io::Result<usize>, B) {
+    /// A read into `buf` from `offset`: what dropped reads kept comes
+    /// first (`reactor/leftover.rs`), else one receive, whose data is
+    /// kept `as` that if this read is dropped in turn.
+    async fn recv_at<B: IoBufMut>(
+        &self,
+        mut buf: B,
+        offset: usize,
+        keep: KeepAs,
+    ) -> (io::Result<usize>, B) {
         let leftover = self.fd.leftover();
         let kept = poll_fn(|cx| leftover.poll_take(cx, [spare(&mut buf, offset)])).await;
         match kept {
             Some(res) => {
+                let res = res.map(|(n, _)| n);
                 if let Ok(n) = res {
                     // SAFETY: the first `offset` bytes were initialized
                     // before (they are the caller's), `n` more just now.
@@ -116,22 +117,27 @@ impl Socket {
                 (res, buf)
             }
             None => {
-                let op = Op::new(Recv::keeping(self.fd.clone(), buf, offset));
-                leftover.keep(op).await
+                let op = Recv::new(self.fd.clone(), buf, offset).keeping(keep);
+                leftover.keep(Op::new(op)).await
             }
         }
     }
 
-    /// A stream socket's read (see `read_at`).
+    /// A datagram socket's receive (a stream's is [`read`](Socket::read)).
+    pub(crate) async fn recv<B: IoBufMut>(&self, buf: B) -> (io::Result<usize>, B) {
+        self.recv_at(buf, 0, KeepAs::Datagram).await
+    }
+
+    /// A stream socket's read.
     pub(crate) async fn read<B: IoBufMut>(&self, buf: B) -> (io::Result<usize>, B) {
-        self.read_at(buf, 0).await
+        self.recv_at(buf, 0, KeepAs::Bytes).await
     }
 
     /// A stream socket's reads until the buffer's capacity is full.
     pub(crate) async fn read_exact<B: IoBufMut>(&self, mut buf: B) -> (io::Result<()>, B) {
         let mut filled = 0;
         while filled < buf.bytes_total() {
-            let (res, b) = self.read_at(buf, filled).await;
+            let (res, b) = self.recv_at(buf, filled, KeepAs::Bytes).await;
             buf = b;
             match res {
                 Ok(0) => {
@@ -146,19 +152,45 @@ impl Socket {
         (Ok(()), buf)
     }
 
-    /// A stream socket's vectored read, as [`read`](Socket::read).
-    pub(crate) async fn readv<B: IoBufMut>(&self, mut bufs: Vec<B>) -> (io::Result<usize>, Vec<B>) {
+    /// A `recvmsg` into `bufs` in turn, as [`recv_at`](Socket::recv_at);
+    /// the sender is `None` for a kept datagram whose receive did not ask.
+    async fn recvmsg_kept<B: IoBufMut>(
+        &self,
+        mut bufs: Vec<B>,
+        keep: KeepAs,
+    ) -> (io::Result<(usize, Option<SockAddr>)>, Vec<B>) {
         let leftover = self.fd.leftover();
         let kept = poll_fn(|cx| leftover.poll_take(cx, bufs.iter_mut().map(|b| spare(b, 0)))).await;
         if let Some(res) = kept {
-            if let Ok(n) = res {
-                set_init_vectored(&mut bufs, n);
+            if let Ok((n, _)) = &res {
+                set_init_vectored(&mut bufs, *n);
             }
             return (res, bufs);
         }
-        let op = Op::new(RecvMsg::keeping(self.fd.clone(), bufs));
-        let (res, bufs) = leftover.keep(op).await;
+        let op = RecvMsg::new(self.fd.clone(), bufs).keeping(keep);
+        let (res, bufs) = leftover.keep(Op::new(op)).await;
+        (res.map(|(n, from)| (n, Some(from))), bufs)
+    }
+
+    /// A stream socket's vectored read.
+    pub(crate) async fn readv<B: IoBufMut>(&self, bufs: Vec<B>) -> (io::Result<usize>, Vec<B>) {
+        let (res, bufs) = self.recvmsg_kept(bufs, KeepAs::Bytes).await;
         (res.map(|(n, _)| n), bufs)
+    }
+
+    /// A datagram socket's receive with the sender.
+    pub(crate) async fn recvmsg<B: IoBufMut>(
+        &self,
+        bufs: Vec<B>,
+    ) -> (io::Result<(usize, SockAddr)>, Vec<B>) {
+        let (res, bufs) = self.recvmsg_kept(bufs, KeepAs::Datagram).await;
+        (res.and_then(|(n, from)| Ok((n, self.sender(from)?))), bufs)
+    }
+
+    /// The sender of a datagram: the one the kernel named, else (a kept
+    /// datagram of `recv`, which is for connected sockets) the peer.
+    fn sender(&self, from: Option<SockAddr>) -> io::Result<SockAddr> {
+        from.map_or_else(|| self.sock().peer_addr(), Ok)
     }
 
     /// Sends all initialized bytes, however many short sends it takes.
@@ -175,14 +207,6 @@ impl Socket {
             }
         }
         (Ok(()), buf)
-    }
-
-    /// A datagram socket's `recvmsg` (a stream's is [`readv`](Socket::readv)).
-    pub(crate) async fn recvmsg<B: IoBufMut>(
-        &self,
-        bufs: Vec<B>,
-    ) -> (io::Result<(usize, SockAddr)>, Vec<B>) {
-        Op::new(RecvMsg::new(self.fd.clone(), bufs)).await
     }
 
     pub(crate) async fn sendmsg<B: IoBuf>(
@@ -259,7 +283,7 @@ impl Socket {
 
     pub(crate) fn blocking_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         if let Some(res) = self.fd.leftover().take_blocking([as_uninit(buf)]) {
-            return res;
+            return res.map(|(n, _)| n);
         }
         retry(|| self.sock().recv(as_uninit(buf)))
     }
@@ -270,7 +294,7 @@ impl Socket {
     ) -> io::Result<usize> {
         let parts = bufs.iter_mut().map(|b| as_uninit(b));
         if let Some(res) = self.fd.leftover().take_blocking(parts) {
-            return res;
+            return res.map(|(n, _)| n);
         }
         let len = bufs.len().min(libc::c_int::MAX as usize) as libc::c_int;
         retry(|| {
@@ -294,6 +318,10 @@ impl Socket {
     }
 
     pub(crate) fn blocking_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SockAddr)> {
+        if let Some(res) = self.fd.leftover().take_blocking([as_uninit(buf)]) {
+            let (n, from) = res?;
+            return Ok((n, self.sender(from)?));
+        }
         retry(|| self.sock().recv_from(as_uninit(buf)))
     }
 
@@ -329,7 +357,7 @@ impl Socket {
     /// (`WouldBlock` while their ops are out).
     pub(crate) fn try_read(&self, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
         match self.fd.leftover().try_take([&mut *buf]) {
-            Some(res) => res,
+            Some(res) => res.map(|(n, _)| n),
             None => self.try_recv(buf),
         }
     }

@@ -1,18 +1,19 @@
-//! `Leftover`: what a stream socket's dropped reads took, kept for the
-//! next read.
+//! `Leftover`: what a socket's dropped reads took, kept for the next read.
 //!
 //! An owned-buffer read hands its buffer to the kernel. If its future is
 //! dropped while the receive is out (a `select!` branch that lost, a
-//! timeout), the receive may still take bytes: it may have completed
+//! timeout), the receive may still take data: it may have completed
 //! after the future's last poll, or (io_uring, op on another thread's
-//! ring) it completes before the cancel reaches the ring. Those bytes have
-//! left the socket, so they belong to the next read, ahead of anything
-//! still in the socket.
+//! ring) it completes before the cancel reaches the ring. That data has
+//! left the socket, so it belongs to the next read, ahead of anything
+//! still in the socket: a stream's bytes, in order, or a datagram socket's
+//! whole datagrams, each with its sender.
 //!
 //! - The dropped read's future counts its op as an orphan here
-//!   ([`Keep`]'s drop), before anyone can start another read.
-//! - The op's final completion, wherever it runs, hands the bytes it took
-//!   (or its error) over and ends the orphan ([`Leftover::orphan_done`],
+//!   ([`Keep`]'s drop), before anyone can start another read. Only ops
+//!   made to keep their data ([`KeepAs`]) are wrapped so.
+//! - The op's final completion, wherever it runs, hands what it took (or
+//!   its error) over and ends the orphan ([`Leftover::orphan_done`],
 //!   from the op's `complete_orphan`).
 //! - Every read of the stream first waits until no orphan is out and
 //!   takes what they left ([`Leftover::poll_take`]); only then does it
@@ -26,11 +27,26 @@ use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use socket2::SockAddr;
+
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use crate::loom::sync::Mutex;
 use crate::reactor::{Op, OpCode};
 
-/// The leftover of one stream socket (it lives in the socket's `SharedFd`).
+/// How a receive op whose read was dropped keeps what it took.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeepAs {
+    /// A stream's bytes, appended to the kept ones.
+    Bytes,
+    /// One datagram (an empty one too), with its sender if the op knows it.
+    Datagram,
+}
+
+/// What a read got from a leftover: a count, and for a kept datagram its
+/// sender if known.
+pub(crate) type Taken = io::Result<(usize, Option<SockAddr>)>;
+
+/// The leftover of one socket (it lives in the socket's `SharedFd`).
 #[derive(Debug, Default)]
 pub(crate) struct Leftover {
     /// Whether `state` holds anything (an orphan out, bytes, an error):
@@ -43,8 +59,10 @@ pub(crate) struct Leftover {
 struct State {
     /// Dropped reads whose ops have not completed yet.
     orphans: usize,
-    /// Bytes they took, oldest first.
+    /// Bytes they took from a stream, oldest first.
     bytes: VecDeque<u8>,
+    /// Datagrams they took, oldest first, each with its sender if known.
+    datagrams: VecDeque<(Vec<u8>, Option<SockAddr>)>,
     /// The first error one of them took from the socket (`ECONNRESET`...):
     /// the kernel reports such an error once, so it is reported from here,
     /// after the bytes.
@@ -55,7 +73,10 @@ struct State {
 
 impl State {
     fn busy(&self) -> bool {
-        self.orphans > 0 || !self.bytes.is_empty() || self.error.is_some()
+        self.orphans > 0
+            || !self.bytes.is_empty()
+            || !self.datagrams.is_empty()
+            || self.error.is_some()
     }
 }
 
@@ -85,13 +106,29 @@ impl Leftover {
     }
 
     /// The final completion of an orphaned read (`res` from the kernel):
-    /// `got` are the bytes it received, in order, and any bytes its read
-    /// had received before (a dropped `read_exact`).
-    pub(crate) fn orphan_done<'a>(&self, got: impl IntoIterator<Item = &'a [u8]>, res: i32) {
+    /// `got` are the bytes it received, in order (for a stream, after any
+    /// its read had received before: a dropped `read_exact`), `from` the
+    /// sender of a datagram.
+    pub(crate) fn orphan_done<'a>(
+        &self,
+        keep: KeepAs,
+        got: impl IntoIterator<Item = &'a [u8]>,
+        from: Option<SockAddr>,
+        res: i32,
+    ) {
         let wakers = self.update(|s| {
             s.orphans -= 1;
-            for part in got {
-                s.bytes.extend(part);
+            match keep {
+                KeepAs::Bytes => {
+                    for part in got {
+                        s.bytes.extend(part);
+                    }
+                }
+                KeepAs::Datagram if res >= 0 => {
+                    s.datagrams
+                        .push_back((got.into_iter().flatten().copied().collect(), from));
+                }
+                KeepAs::Datagram => {}
             }
             // A cancelled or interrupted receive took nothing; any other
             // error was the socket's, reported once by the kernel.
@@ -110,14 +147,15 @@ impl Leftover {
     }
 
     /// What a read gets before it reads the socket: `Pending` while an
-    /// orphan is out; then the kept bytes (as many as fit in `dst`, whose
-    /// parts fill in order), or the kept error once the bytes are gone;
-    /// `None` if nothing is kept (read the socket).
+    /// orphan is out; then the oldest kept datagram (cut to fit `dst`, as
+    /// the kernel cuts one), or the kept bytes (as many as fit in `dst`,
+    /// whose parts fill in order), or the kept error once the data is
+    /// gone; `None` if nothing is kept (read the socket).
     pub(crate) fn poll_take<'a>(
         &self,
         cx: &mut Context<'_>,
         dst: impl IntoIterator<Item = &'a mut [MaybeUninit<u8>]>,
-    ) -> Poll<Option<io::Result<usize>>> {
+    ) -> Poll<Option<Taken>> {
         if !self.is_busy() {
             return Poll::Ready(None);
         }
@@ -135,7 +173,7 @@ impl Leftover {
     pub(crate) fn try_take<'a>(
         &self,
         dst: impl IntoIterator<Item = &'a mut [MaybeUninit<u8>]>,
-    ) -> Option<io::Result<usize>> {
+    ) -> Option<Taken> {
         if !self.is_busy() {
             return None;
         }
@@ -154,7 +192,7 @@ impl Leftover {
     pub(crate) fn take_blocking<'a>(
         &self,
         dst: impl IntoIterator<Item = &'a mut [MaybeUninit<u8>]>,
-    ) -> Option<io::Result<usize>> {
+    ) -> Option<Taken> {
         let mut dst = Some(dst);
         loop {
             if !self.is_busy() {
@@ -204,30 +242,36 @@ impl State {
         true
     }
 
-    /// Moves kept bytes into `dst` (a read's parts, filled in order), or
-    /// hands out the kept error once no bytes are left.
+    /// Moves the oldest kept datagram or the kept bytes into `dst` (a
+    /// read's parts, filled in order), or hands out the kept error once no
+    /// data is left.
     fn take<'a>(
         &mut self,
         dst: impl IntoIterator<Item = &'a mut [MaybeUninit<u8>]>,
-    ) -> Option<io::Result<usize>> {
-        if self.bytes.is_empty() {
-            return self
-                .error
-                .take()
-                .map(|e| Err(io::Error::from_raw_os_error(e)));
-        }
+    ) -> Option<Taken> {
+        let (mut src, datagram, from) = match self.datagrams.pop_front() {
+            Some((datagram, from)) => (VecDeque::from(datagram), true, from),
+            None if self.bytes.is_empty() => {
+                return self
+                    .error
+                    .take()
+                    .map(|e| Err(io::Error::from_raw_os_error(e)));
+            }
+            None => (std::mem::take(&mut self.bytes), false, None),
+        };
         let mut n = 0;
         for part in dst {
-            let len = part.len().min(self.bytes.len());
-            for (slot, byte) in part.iter_mut().zip(self.bytes.drain(..len)) {
+            let len = part.len().min(src.len());
+            for (slot, byte) in part.iter_mut().zip(src.drain(..len)) {
                 slot.write(byte);
             }
             n += len;
-            if self.bytes.is_empty() {
-                break;
-            }
         }
-        Some(Ok(n))
+        if !datagram {
+            // A stream's bytes that did not fit stay for the next read.
+            self.bytes = src;
+        }
+        Some(Ok((n, from)))
     }
 }
 
@@ -306,9 +350,9 @@ mod tests {
         assert!(l.poll_ready(&mut cx).is_pending());
         let e = l.try_take([uninit(&mut buf)]).unwrap().unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
-        l.orphan_done([&b"abc"[..], b"de"], 2);
+        l.orphan_done(KeepAs::Bytes, [&b"abc"[..], b"de"], None, 2);
         assert_eq!(count.0.load(Ordering::SeqCst), 0, "one orphan is still out");
-        l.orphan_done([&b"fgh"[..]], 3);
+        l.orphan_done(KeepAs::Bytes, [&b"fgh"[..]], None, 3);
         assert_eq!(
             count.0.load(Ordering::SeqCst),
             1,
@@ -318,9 +362,12 @@ mod tests {
         // Two parts fill in order; the rest waits for the next read.
         let (mut a, mut b) = ([0u8; 2], [0u8; 3]);
         let got = l.poll_take(&mut cx, [uninit(&mut a), uninit(&mut b)]);
-        assert!(matches!(got, Poll::Ready(Some(Ok(5)))));
+        assert!(matches!(got, Poll::Ready(Some(Ok((5, None))))));
         assert_eq!((&a, &b), (b"ab", b"cde"));
-        assert!(matches!(l.try_take([uninit(&mut buf)]), Some(Ok(3))));
+        assert!(matches!(
+            l.try_take([uninit(&mut buf)]),
+            Some(Ok((3, None)))
+        ));
         assert_eq!(&buf[..3], b"fgh");
         assert!(l.try_take([uninit(&mut buf)]).is_none());
     }
@@ -330,14 +377,37 @@ mod tests {
         let l = Leftover::new();
         let mut buf = [0u8; 8];
         l.expect_orphan();
-        l.orphan_done([&b"xy"[..]], -libc::ECANCELED);
+        l.orphan_done(KeepAs::Bytes, [&b"xy"[..]], None, -libc::ECANCELED);
         l.expect_orphan();
-        l.orphan_done([], -libc::ECONNRESET);
+        l.orphan_done(KeepAs::Bytes, [], None, -libc::ECONNRESET);
         l.expect_orphan();
-        l.orphan_done([], -libc::EPIPE);
-        assert!(matches!(l.take_blocking([uninit(&mut buf)]), Some(Ok(2))));
+        l.orphan_done(KeepAs::Bytes, [], None, -libc::EPIPE);
+        assert!(matches!(
+            l.take_blocking([uninit(&mut buf)]),
+            Some(Ok((2, None)))
+        ));
         let e = l.try_take([uninit(&mut buf)]).unwrap().unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::ECONNRESET), "the first error");
+        assert!(l.try_take([uninit(&mut buf)]).is_none());
+    }
+
+    #[test]
+    fn datagrams_come_out_whole_and_one_at_a_time_with_their_senders() {
+        let l = Leftover::new();
+        let from = SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 1], 9)));
+        for (data, res) in [(&b"first"[..], 5), (b"", 0)] {
+            l.expect_orphan();
+            l.orphan_done(KeepAs::Datagram, [data], Some(from.clone()), res);
+        }
+        l.expect_orphan();
+        l.orphan_done(KeepAs::Datagram, [], None, -libc::ECANCELED);
+        let mut buf = [0u8; 3];
+        // Cut to the buffer, as the kernel cuts a datagram; the rest is gone.
+        let (n, sender) = l.try_take([uninit(&mut buf)]).unwrap().unwrap();
+        assert_eq!((&buf[..n], sender.as_ref()), (&b"fir"[..], Some(&from)));
+        // The empty datagram is a datagram too.
+        let (n, sender) = l.try_take([uninit(&mut buf)]).unwrap().unwrap();
+        assert_eq!((n, sender.as_ref()), (0, Some(&from)));
         assert!(l.try_take([uninit(&mut buf)]).is_none());
     }
 }

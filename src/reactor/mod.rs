@@ -37,6 +37,7 @@ pub(crate) use pool::{Key, OpPool};
 pub(crate) use uring::{has_opcode, RingConfig};
 pub(crate) use {
     fd::SharedFd,
+    leftover::KeepAs,
     op::{cqe_result, syscall_result, EpollPlan, Interest, Op, OpCode},
 };
 

@@ -155,8 +155,11 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     ///
-    /// Dropping the future cancels the receive; a datagram received in the
-    /// same instant is lost with the buffer.
+    /// Cancel safe: no datagram is lost. Dropping the future cancels the
+    /// receive; if it received a datagram all the same (it completed after
+    /// the future's last poll, or before the cancel reached another
+    /// thread's ring), the socket keeps that datagram, with its sender,
+    /// and the next receive gets it first (async or blocking).
     ///
     /// # Examples
     ///

@@ -7,6 +7,7 @@ use io_uring::{opcode, squeue::Entry, types::Fd};
 
 use crate::io::IoBufMut;
 use crate::reactor::fd::OpFd;
+use crate::reactor::leftover::KeepAs;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, Interest, OpCode, SharedFd};
 
 /// Receives into `buf[buf_offset..bytes_total]` (reads land at the start
@@ -18,9 +19,9 @@ pub(crate) struct Recv<B, F = SharedFd> {
     fd: F,
     buf: B,
     buf_offset: usize,
-    /// A stream socket's read: if its future is dropped, what the buffer
-    /// holds goes to the fd's leftover (`reactor/leftover.rs`).
-    keep: bool,
+    /// How a dropped read keeps what the buffer holds, in the fd's
+    /// leftover (`reactor/leftover.rs`); `None`: it does not.
+    keep: Option<KeepAs>,
 }
 
 impl<B: IoBufMut, F: AsRawFd> Recv<B, F> {
@@ -36,17 +37,17 @@ impl<B: IoBufMut, F: AsRawFd> Recv<B, F> {
             fd,
             buf,
             buf_offset,
-            keep: false,
+            keep: None,
         }
     }
 
-    /// A stream socket's read (`new`'s arguments): if its future is
-    /// dropped (wrapped in the fd's `Leftover::keep`), the bytes the
-    /// buffer holds, from its start, go to the fd's leftover.
-    pub(crate) fn keeping(fd: F, buf: B, buf_offset: usize) -> Recv<B, F> {
+    /// The same receive for a read that keeps its data if dropped (the
+    /// op wrapped in the fd's `Leftover::keep`): the bytes the buffer
+    /// holds, from its start, go to the fd's leftover as `keep`.
+    pub(crate) fn keeping(self, keep: KeepAs) -> Recv<B, F> {
         Recv {
-            keep: true,
-            ..Recv::new(fd, buf, buf_offset)
+            keep: Some(keep),
+            ..self
         }
     }
 
@@ -97,7 +98,7 @@ impl<B: IoBufMut, F: OpFd + Send + 'static> OpCode for Recv<B, F> {
     }
 
     fn complete_orphan(&mut self, res: i32) {
-        let Some(leftover) = self.fd.leftover().filter(|_| self.keep) else {
+        let (Some(keep), Some(leftover)) = (self.keep, self.fd.leftover()) else {
             return;
         };
         let n = self.buf_offset + usize::try_from(res).unwrap_or(0);
@@ -105,6 +106,6 @@ impl<B: IoBufMut, F: OpFd + Send + 'static> OpCode for Recv<B, F> {
         // of the same read got, and the kernel initialized `res` more
         // (within the capacity it was given).
         let got = unsafe { std::slice::from_raw_parts(self.buf.stable_ptr(), n) };
-        leftover.orphan_done([got], res);
+        leftover.orphan_done(keep, [got], None, res);
     }
 }

@@ -11,6 +11,7 @@ use socket2::{SockAddr, SockAddrStorage};
 
 use crate::io::IoBufMut;
 use crate::reactor::fd::OpFd;
+use crate::reactor::leftover::KeepAs;
 use crate::reactor::{cqe_result, syscall_result, EpollPlan, Interest, OpCode, SharedFd};
 
 /// Receives into the spare capacity of each buffer in turn, and the
@@ -21,8 +22,8 @@ pub(crate) struct RecvMsg<B, F = SharedFd> {
     iovecs: Vec<libc::iovec>,
     storage: SockAddrStorage,
     msg: libc::msghdr,
-    /// A stream socket's read: as [`Recv::keeping`](super::Recv::keeping).
-    keep: bool,
+    /// As [`Recv`](super::Recv)'s.
+    keep: Option<KeepAs>,
 }
 
 // SAFETY: the raw pointers in `iovecs` and `msg` point into the op's own
@@ -50,17 +51,16 @@ impl<B: IoBufMut, F: AsRawFd> RecvMsg<B, F> {
             storage: SockAddrStorage::zeroed(),
             // SAFETY: an all-zero msghdr is a valid empty one.
             msg: unsafe { std::mem::zeroed() },
-            keep: false,
+            keep: None,
         }
     }
 
-    /// A stream socket's `readv`: if its future is dropped (wrapped in
-    /// the fd's `Leftover::keep`), the bytes it received go to the fd's
-    /// leftover.
-    pub(crate) fn keeping(fd: F, bufs: Vec<B>) -> RecvMsg<B, F> {
+    /// As [`Recv::keeping`](super::Recv::keeping); a datagram is kept
+    /// with its sender.
+    pub(crate) fn keeping(self, keep: KeepAs) -> RecvMsg<B, F> {
         RecvMsg {
-            keep: true,
-            ..RecvMsg::new(fd, bufs)
+            keep: Some(keep),
+            ..self
         }
     }
 
@@ -119,9 +119,15 @@ impl<B: IoBufMut, F: OpFd + Send + 'static> OpCode for RecvMsg<B, F> {
     }
 
     fn complete_orphan(&mut self, res: i32) {
-        let Some(leftover) = self.fd.leftover().filter(|_| self.keep) else {
+        let (Some(keep), Some(leftover)) = (self.keep, self.fd.leftover()) else {
             return;
         };
+        let from = (keep == KeepAs::Datagram && res >= 0).then(|| {
+            let storage = std::mem::replace(&mut self.storage, SockAddrStorage::zeroed());
+            // SAFETY: the receive succeeded: the kernel wrote an address of
+            // its family into the storage and its length into the msghdr.
+            unsafe { SockAddr::new(storage, self.msg.msg_namelen) }
+        });
         let mut left = usize::try_from(res).unwrap_or(0);
         let got = self.bufs.iter().map(|b| {
             let n = left.min(b.bytes_total());
@@ -130,6 +136,6 @@ impl<B: IoBufMut, F: OpFd + Send + 'static> OpCode for RecvMsg<B, F> {
             // start, and `n` is within this one's capacity.
             unsafe { std::slice::from_raw_parts(b.stable_ptr(), n) }
         });
-        leftover.orphan_done(got, res);
+        leftover.orphan_done(keep, got, from, res);
     }
 }
