@@ -333,3 +333,30 @@ fn random_case() -> Pin<Box<dyn Future<Output = ()> + Send>> {
 fn reads_dropped_at_random_moments_lose_and_reorder_nothing() {
     everywhere("random", random_case);
 }
+
+#[test]
+fn a_read_dropped_in_a_finished_block_on_does_not_hold_up_other_threads() {
+    common::watchdog("idle_runtime", || {
+        // The dropped read's op lives on a current-thread runtime that
+        // nobody drives once `block_on` has returned; the reads after it
+        // happen elsewhere, on a plain thread and on another runtime.
+        let rt = common::current_rt();
+        let (stream, peer) = tcp();
+        rt.block_on(async {
+            let mut read = pin!(stream.read(Vec::with_capacity(8)));
+            assert!(futures::poll!(read.as_mut()).is_pending());
+        });
+        (&peer).write_all(b"1").unwrap();
+        let mut buf = [0u8; 8];
+        let n = std::thread::scope(|s| s.spawn(|| Read::read(&mut &stream, &mut buf)).join());
+        assert_eq!(&buf[..n.unwrap().unwrap()], b"1");
+        rt.block_on(async {
+            let mut read = pin!(stream.read(Vec::with_capacity(8)));
+            assert!(futures::poll!(read.as_mut()).is_pending());
+        });
+        (&peer).write_all(b"2").unwrap();
+        let other = common::multi_rt(1);
+        let (n, buf) = other.block_on(async { stream.read(Vec::with_capacity(8)).await });
+        assert_eq!(&buf[..n.unwrap()], b"2");
+    });
+}
