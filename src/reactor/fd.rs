@@ -21,7 +21,7 @@ struct Inner {
     /// Unique in the process: tells this descriptor from an earlier one
     /// with the same number (see [`FileId`]).
     id: u64,
-    /// What dropped reads of a stream socket took, for the next read.
+    /// What dropped reads of the socket took, for its next read.
     leftover: Leftover,
 }
 
@@ -37,7 +37,7 @@ impl SharedFd {
         }))
     }
 
-    /// What dropped reads took (stream sockets; see `leftover.rs`).
+    /// What dropped reads of the socket took (see `leftover.rs`).
     pub(crate) fn leftover(&self) -> &Leftover {
         &self.0.leftover
     }

@@ -15,7 +15,7 @@
 //! - The op's final completion, wherever it runs, hands what it took (or
 //!   its error) over and ends the orphan ([`Leftover::orphan_done`],
 //!   from the op's `complete_orphan`).
-//! - Every read of the stream first waits until no orphan is out and
+//! - Every read of the socket first waits until no orphan is out and
 //!   takes what they left ([`Leftover::poll_take`]); only then does it
 //!   make its own syscall or op. When nothing was ever dropped, that is
 //!   one atomic load.
@@ -49,7 +49,7 @@ pub(crate) type Taken = io::Result<(usize, Option<SockAddr>)>;
 /// The leftover of one socket (it lives in the socket's `SharedFd`).
 #[derive(Debug, Default)]
 pub(crate) struct Leftover {
-    /// Whether `state` holds anything (an orphan out, bytes, an error):
+    /// Whether `state` holds anything (an orphan out, data, an error):
     /// the reads' fast path.
     busy: AtomicBool,
     state: Mutex<State>,

@@ -4,7 +4,7 @@
 //! - `op.rs`: the `OpCode` trait (an op describes itself), the shared
 //!   `OpCell` and the `Op<T>` future with its lifecycle and cancel-on-drop.
 //! - `ops/`: one file per operation.
-//! - `leftover.rs`: what a stream socket's dropped reads took, kept for
+//! - `leftover.rs`: what a socket's dropped reads took, kept for
 //!   its next read.
 //! - `pool.rs`: reusable op cells, the storage of a completion queue: no
 //!   allocation per op.
