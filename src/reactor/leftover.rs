@@ -156,16 +156,7 @@ impl Leftover {
         cx: &mut Context<'_>,
         dst: impl IntoIterator<Item = &'a mut [MaybeUninit<u8>]>,
     ) -> Poll<Option<Taken>> {
-        if !self.is_busy() {
-            return Poll::Ready(None);
-        }
-        self.update(|s| {
-            if s.wait(cx) {
-                Poll::Pending
-            } else {
-                Poll::Ready(s.take(dst))
-            }
-        })
+        self.poll_settled(cx, None, |s| s.take(dst))
     }
 
     /// [`poll_take`](Leftover::poll_take) without waiting: `WouldBlock`
@@ -210,14 +201,25 @@ impl Leftover {
     /// Waits until no orphan is out; then whether a read would get
     /// something from here (bytes or an error) without the socket.
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<bool> {
+        self.poll_settled(cx, false, |s| s.busy())
+    }
+
+    /// `empty` if nothing is kept; else `Pending` (woken through `cx`)
+    /// while an orphan is out, then `f` of the state.
+    fn poll_settled<R>(
+        &self,
+        cx: &Context<'_>,
+        empty: R,
+        f: impl FnOnce(&mut State) -> R,
+    ) -> Poll<R> {
         if !self.is_busy() {
-            return Poll::Ready(false);
+            return Poll::Ready(empty);
         }
         self.update(|s| {
             if s.wait(cx) {
                 Poll::Pending
             } else {
-                Poll::Ready(s.busy())
+                Poll::Ready(f(s))
             }
         })
     }
