@@ -28,8 +28,9 @@ const DEFAULT_CAPACITY: usize = 256;
 /// workers of a multi-thread runtime and the fallback driver turn all the
 /// time, so such a queue may be waited for anywhere. A current-thread
 /// runtime's driver turns only inside that runtime's
-/// [`block_on`](crate::runtime::Runtime::block_on): ops submitted there
-/// complete only while a `block_on` of that runtime runs. Waiting for them
+/// [`block_on`](crate::runtime::Runtime::block_on) (which takes one last
+/// turn before it returns): ops submitted there complete only while a
+/// `block_on` of that runtime runs. Waiting for them
 /// anywhere else (after `block_on` returned, on another thread, in another
 /// runtime) waits until the runtime runs again:
 /// [`timed_wait_blocking`](CompletionQueue::timed_wait_blocking) returns
