@@ -227,16 +227,23 @@ fn udp_case() -> Pin<Box<dyn Future<Output = ()> + Send>> {
             let (n, from) = res.unwrap();
             assert_eq!((&buf[..n], from), (want, a.local_addr().unwrap()));
         }
-        // A connected socket's `recv` keeps its datagram too; `recv_from`
-        // names the peer as its sender.
+        // `recv` keeps its datagram with the sender too, connected or not.
+        let c = UdpSocket::blocking_bind("127.0.0.1:0").unwrap();
+        drop_after(b.recv(Vec::with_capacity(16)), || {
+            c.blocking_send_to(b"third", to).unwrap();
+        })
+        .await;
+        let (res, buf) = soon("recv_from", b.recv_from(Vec::with_capacity(16))).await;
+        let (n, from) = res.unwrap();
+        assert_eq!((&buf[..n], from), (&b"third"[..], c.local_addr().unwrap()));
         b.blocking_connect(a.local_addr().unwrap()).unwrap();
         drop_after(b.recv(Vec::with_capacity(16)), || {
-            a.blocking_send_to(b"third", to).unwrap();
+            a.blocking_send_to(b"fourth", to).unwrap();
         })
         .await;
         let mut buf = [0u8; 16];
         let (n, from) = b.blocking_recv_from(&mut buf).unwrap();
-        assert_eq!((&buf[..n], from), (&b"third"[..], a.local_addr().unwrap()));
+        assert_eq!((&buf[..n], from), (&b"fourth"[..], a.local_addr().unwrap()));
     })
 }
 
@@ -358,5 +365,42 @@ fn a_read_dropped_in_a_finished_block_on_does_not_hold_up_other_threads() {
         let other = common::multi_rt(1);
         let (n, buf) = other.block_on(async { stream.read(Vec::with_capacity(8)).await });
         assert_eq!(&buf[..n.unwrap()], b"2");
+        // The losing read of a `timeout` that is `block_on`'s own future is
+        // dropped with that future, after its last poll.
+        let read = stream.read(Vec::with_capacity(8));
+        let lost = rt.block_on(zio::time::timeout(Duration::from_millis(20), read));
+        assert!(lost.is_err());
+        (&peer).write_all(b"3").unwrap();
+        let mut buf = [0u8; 8];
+        let n = std::thread::scope(|s| s.spawn(|| Read::read(&mut &stream, &mut buf)).join());
+        assert_eq!(&buf[..n.unwrap().unwrap()], b"3");
+    });
+}
+
+#[test]
+fn a_worker_in_block_in_place_holds_up_no_read_of_a_socket_it_dropped() {
+    common::watchdog("block_in_place", || {
+        common::multi_rt(2).block_on(async {
+            let task = zio::spawn(async {
+                let (stream, peer) = tcp();
+                let stream = std::sync::Arc::new(stream);
+                {
+                    let mut read = pin!(stream.read(Vec::with_capacity(8)));
+                    assert!(futures::poll!(read.as_mut()).is_pending());
+                }
+                // Another task reads the socket while this worker blocks,
+                // waiting for that read: the dropped read's op is on this
+                // worker's ring.
+                let (tx, rx) = std::sync::mpsc::channel();
+                let reader = stream.clone();
+                zio::spawn(async move {
+                    let (n, buf) = reader.read(Vec::with_capacity(8)).await;
+                    tx.send(buf[..n.unwrap()].to_vec()).unwrap();
+                });
+                (&peer).write_all(b"z").unwrap();
+                zio::task::block_in_place(|| rx.recv().unwrap())
+            });
+            assert_eq!(task.await.unwrap(), b"z");
+        });
     });
 }

@@ -404,7 +404,7 @@ impl<B: IoBufMut> OpCode for Kind<B> {
         each_kind!(self, op => op.syscall())
     }
 
-    fn complete_orphan(&mut self, res: i32) {
+    fn complete_orphan(&mut self, res: i32) -> Option<std::task::Waker> {
         each_kind!(self, op => op.complete_orphan(res))
     }
 
@@ -488,7 +488,7 @@ impl<B: IoBufMut> OpCode for Started<B> {
         self.kind.syscall()
     }
 
-    fn complete_orphan(&mut self, res: i32) {
+    fn complete_orphan(&mut self, res: i32) -> Option<std::task::Waker> {
         self.kind.complete_orphan(res)
     }
 

@@ -140,10 +140,14 @@ impl Runtime {
         let shared = self.handle.shared.clone();
         reactor::install(driver);
         let _restore = CoreGuard { core: &self.core };
+        // Dropped before `_restore`: while the driver is still installed,
+        // so that ops the future leaves behind (the losing read of a
+        // `timeout` or `select!`) are cancelled on it and reaped by it.
+        let future = pin!(future);
         let waker = MainWaker::new(shared.slot(0).driver.clone());
         let mut worker = Worker::new(shared, 0);
         worker
-            .run_until(Some((pin!(future), &waker)))
+            .run_until(Some((future, &waker)))
             .expect("a runtime cannot shut down while it is borrowed by block_on")
     }
 
@@ -328,6 +332,9 @@ struct CoreGuard<'a> {
 
 impl Drop for CoreGuard<'_> {
     fn drop(&mut self) {
+        // Nobody drives the driver until the next `block_on` (also when
+        // the future panicked).
+        reactor::reap_now();
         if let Some(driver) = reactor::uninstall() {
             *self.core.lock().unwrap_or_else(|e| e.into_inner()) = Some(driver);
         }

@@ -134,9 +134,10 @@ where
 /// `max(max_blocking_threads, worker_threads)` stand-ins at once (see
 /// [`Builder::max_blocking_threads`](crate::runtime::Builder::max_blocking_threads)).
 /// The worker's armed timers move to the runtime-independent fallback
-/// driver and fire on time; ops already started on this worker's ring
-/// complete when `f` returns. Elsewhere (a current-thread runtime, a plain
-/// thread) `f` just runs.
+/// driver and fire on time; what completed on this worker's ring so far is
+/// reaped before `f` runs, the ops still out there complete when `f`
+/// returns. Elsewhere (a current-thread runtime, a plain thread) `f` just
+/// runs.
 ///
 /// # Examples
 ///
@@ -153,6 +154,10 @@ pub fn block_in_place<F, R>(f: F) -> R
 where
     F: FnOnce() -> R,
 {
+    // Nobody drives this thread's driver while `f` runs: what it has done
+    // so far (a dropped read's cancel) is reaped now, and the tasks that
+    // wakes go with the rest of the queue.
+    crate::reactor::reap_now();
     let guard = worker::enter_blocking();
     if guard.is_some() {
         // Nobody drives this thread's driver while `f` runs.

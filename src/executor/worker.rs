@@ -351,12 +351,6 @@ impl Worker {
                 if waker.take() {
                     let w = Waker::from((*waker).clone());
                     if let Poll::Ready(out) = fut.as_mut().poll(&mut Context::from_waker(&w)) {
-                        // Nobody may drive this driver for a while now (a
-                        // current-thread runtime between `block_on`s):
-                        // reap what the cancels made so far have produced,
-                        // so that a dropped read's data reaches its
-                        // socket's next read, wherever that read runs.
-                        self.maintenance();
                         return Some(out);
                     }
                 }

@@ -95,15 +95,10 @@ impl Socket {
         Op::new(Send::new(self.fd.clone(), buf, 0)).await
     }
 
-    /// A read into `buf` from `offset`: what dropped reads kept comes
-    /// first (`reactor/leftover.rs`), else one receive, whose data is
-    /// kept `as` that if this read is dropped in turn.
-    async fn recv_at<B: IoBufMut>(
-        &self,
-        mut buf: B,
-        offset: usize,
-        keep: KeepAs,
-    ) -> (io::Result<usize>, B) {
+    /// A stream's read into `buf` from `offset`: the bytes dropped reads
+    /// kept come first (`reactor/leftover.rs`), else one receive, whose
+    /// bytes are kept if this read is dropped in turn.
+    async fn read_at<B: IoBufMut>(&self, mut buf: B, offset: usize) -> (io::Result<usize>, B) {
         let leftover = self.fd.leftover();
         let kept = poll_fn(|cx| leftover.poll_take(cx, [spare(&mut buf, offset)])).await;
         match kept {
@@ -117,27 +112,29 @@ impl Socket {
                 (res, buf)
             }
             None => {
-                let op = Recv::new(self.fd.clone(), buf, offset).keeping(keep);
+                let op = Recv::new(self.fd.clone(), buf, offset).keeping();
                 leftover.keep(Op::new(op)).await
             }
         }
     }
 
-    /// A datagram socket's receive (a stream's is [`read`](Socket::read)).
+    /// A datagram socket's receive (a stream's is [`read`](Socket::read)):
+    /// a `recvmsg`, so that a dropped one keeps its datagram's sender too.
     pub(crate) async fn recv<B: IoBufMut>(&self, buf: B) -> (io::Result<usize>, B) {
-        self.recv_at(buf, 0, KeepAs::Datagram).await
+        let (res, mut bufs) = self.recvmsg_kept(vec![buf], KeepAs::Datagram).await;
+        (res.map(|(n, _)| n), bufs.pop().expect("one buffer"))
     }
 
     /// A stream socket's read.
     pub(crate) async fn read<B: IoBufMut>(&self, buf: B) -> (io::Result<usize>, B) {
-        self.recv_at(buf, 0, KeepAs::Bytes).await
+        self.read_at(buf, 0).await
     }
 
     /// A stream socket's reads until the buffer's capacity is full.
     pub(crate) async fn read_exact<B: IoBufMut>(&self, mut buf: B) -> (io::Result<()>, B) {
         let mut filled = 0;
         while filled < buf.bytes_total() {
-            let (res, b) = self.recv_at(buf, filled, KeepAs::Bytes).await;
+            let (res, b) = self.read_at(buf, filled).await;
             buf = b;
             match res {
                 Ok(0) => {
@@ -152,8 +149,9 @@ impl Socket {
         (Ok(()), buf)
     }
 
-    /// A `recvmsg` into `bufs` in turn, as [`recv_at`](Socket::recv_at);
-    /// the sender is `None` for a kept datagram whose receive did not ask.
+    /// A `recvmsg` into `bufs` in turn: what dropped reads kept comes first,
+    /// else one receive, whose data is kept `as` that if this read is
+    /// dropped in turn. The sender is `None` for kept stream bytes.
     async fn recvmsg_kept<B: IoBufMut>(
         &self,
         mut bufs: Vec<B>,
@@ -184,13 +182,16 @@ impl Socket {
         bufs: Vec<B>,
     ) -> (io::Result<(usize, SockAddr)>, Vec<B>) {
         let (res, bufs) = self.recvmsg_kept(bufs, KeepAs::Datagram).await;
-        (res.and_then(|(n, from)| Ok((n, self.sender(from)?))), bufs)
+        (
+            res.and_then(|(n, from)| Ok((n, Socket::sender(from)?))),
+            bufs,
+        )
     }
 
-    /// The sender of a datagram: the one the kernel named, else (a kept
-    /// datagram of `recv`, which is for connected sockets) the peer.
-    fn sender(&self, from: Option<SockAddr>) -> io::Result<SockAddr> {
-        from.map_or_else(|| self.sock().peer_addr(), Ok)
+    /// The sender of a datagram, which every kept datagram has (kept
+    /// bytes have none, but a datagram socket keeps none).
+    fn sender(from: Option<SockAddr>) -> io::Result<SockAddr> {
+        from.ok_or_else(|| io::Error::other("kept bytes on a datagram socket"))
     }
 
     /// Sends all initialized bytes, however many short sends it takes.
@@ -320,7 +321,7 @@ impl Socket {
     pub(crate) fn blocking_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SockAddr)> {
         if let Some(res) = self.fd.leftover().take_blocking([as_uninit(buf)]) {
             let (n, from) = res?;
-            return Ok((n, self.sender(from)?));
+            return Ok((n, Socket::sender(from)?));
         }
         retry(|| self.sock().recv_from(as_uninit(buf)))
     }

@@ -26,7 +26,14 @@ macro_rules! read_methods {
         /// reads (owned buffer, `AsyncRead`, `try_read`, blocking
         /// `std::io::Read`); an error the receive took (a reset) is
         /// reported by that read too. The next read waits, if need be,
-        /// until the dropped receive has completed.
+        /// until the dropped receive has completed, which takes the driver
+        /// it ran on: a current-thread runtime's while its `block_on`
+        /// runs (it reaps what it can before it returns), a worker's
+        /// outside `block_in_place`. Reads of one socket from several
+        /// tasks at once get no order among them, and one already waiting
+        /// is not woken by bytes another's dropped read kept. A
+        /// [`CompletionQueue`](crate::cq::CompletionQueue) receive on the
+        /// socket's descriptor does not see kept bytes.
         ///
         /// # Examples
         ///
@@ -99,7 +106,8 @@ assert!(n > 0 && bufs[0].starts_with(&b"abcdef"[..n.min(3)]));
         }
 
         /// Waits until the socket has data to read (or an error or end of
-        /// stream to report), for use with [`try_read`](Self::try_read).
+        /// stream to report, or bytes a dropped read kept), for use with
+        /// [`try_read`](Self::try_read).
         ///
         /// # Errors
         ///
@@ -123,11 +131,14 @@ assert_eq!(stream.try_read(&mut buf)?, 1);
         }
 
         /// Reads what is there without waiting (`recv` with
-        /// `MSG_DONTWAIT`).
+        /// `MSG_DONTWAIT`), after any bytes a dropped read kept (see
+        /// [`read`](Self::read)).
         ///
         /// # Errors
         ///
-        /// `WouldBlock` if no data is there, or the socket's error.
+        /// `WouldBlock` if no data is there, or while a dropped read's
+        /// receive is still out ([`readable`](Self::readable) waits for
+        /// it); or the socket's error.
         ///
         /// # Examples
         ///

@@ -511,6 +511,18 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&mut Driver) -> R) -> Option<R> {
         .flatten()
 }
 
+/// One turn of the calling thread's driver without waiting, then the
+/// wakes it produced: for a thread that is about to stop driving it for a
+/// while (a current-thread runtime leaving `block_on`, a worker entering
+/// `block_in_place`), so that what cancels made so far have produced (a
+/// dropped read's data, for its socket's next read elsewhere) is not held
+/// up until it drives again. Nothing where no driver runs.
+pub(crate) fn reap_now() {
+    let mut completions = Completions::default();
+    with_current(|d| d.poll(&mut completions));
+    completions.run();
+}
+
 /// Submits an op to the calling thread's driver, or to the fallback driver
 /// where none runs, and records in `home` the driver that took it. The
 /// handle in `home` is cloned only if it named another driver: a queue

@@ -108,16 +108,19 @@ impl Leftover {
     /// The final completion of an orphaned read (`res` from the kernel):
     /// `got` are the bytes it received, in order (for a stream, after any
     /// its read had received before: a dropped `read_exact`), `from` the
-    /// sender of a datagram.
+    /// sender of a datagram. Returns what wakes the reads that waited for
+    /// the orphans, for the caller to wake when it may run foreign code.
     pub(crate) fn orphan_done<'a>(
         &self,
         keep: KeepAs,
         got: impl IntoIterator<Item = &'a [u8]>,
         from: Option<SockAddr>,
         res: i32,
-    ) {
+    ) -> Option<Waker> {
         let wakers = self.update(|s| {
-            s.orphans -= 1;
+            // Saturating: an op whose submission panicked after its driver
+            // took it was never counted (`Op::is_unclaimed`), yet completes.
+            s.orphans = s.orphans.saturating_sub(1);
             match keep {
                 KeepAs::Bytes => {
                     for part in got {
@@ -141,8 +144,9 @@ impl Leftover {
                 Vec::new()
             }
         });
-        for w in wakers {
-            w.wake();
+        match wakers.len() {
+            0 | 1 => wakers.into_iter().next(),
+            _ => Some(Waker::from(std::sync::Arc::new(WakeAll(wakers)))),
         }
     }
 
@@ -277,6 +281,22 @@ impl State {
     }
 }
 
+/// Wakes every read that waited for the orphans (several tasks reading one
+/// socket), as one waker.
+struct WakeAll(Vec<Waker>);
+
+impl std::task::Wake for WakeAll {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        for w in &self.0 {
+            w.wake_by_ref();
+        }
+    }
+}
+
 /// A read's op whose output, if the read is dropped without taking it,
 /// goes to a [`Leftover`].
 #[must_use = "an op does nothing until polled"]
@@ -352,14 +372,20 @@ mod tests {
         assert!(l.poll_ready(&mut cx).is_pending());
         let e = l.try_take([uninit(&mut buf)]).unwrap().unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
-        l.orphan_done(KeepAs::Bytes, [&b"abc"[..], b"de"], None, 2);
-        assert_eq!(count.0.load(Ordering::SeqCst), 0, "one orphan is still out");
-        l.orphan_done(KeepAs::Bytes, [&b"fgh"[..]], None, 3);
-        assert_eq!(
-            count.0.load(Ordering::SeqCst),
-            1,
-            "one wake for the one waiter"
-        );
+        let early = l.orphan_done(KeepAs::Bytes, [&b"abc"[..], b"de"], None, 2);
+        assert!(early.is_none(), "one orphan is still out");
+        // A second read waits too; the last orphan wakes both, with one waker.
+        let other = Arc::new(Count(AtomicUsize::new(0)));
+        let other_waker = Waker::from(other.clone());
+        assert!(l
+            .poll_ready(&mut Context::from_waker(&other_waker))
+            .is_pending());
+        assert!(l.poll_ready(&mut cx).is_pending(), "registered once");
+        let wake = l.orphan_done(KeepAs::Bytes, [&b"fgh"[..]], None, 3);
+        assert_eq!(count.0.load(Ordering::SeqCst), 0, "the caller wakes, later");
+        wake.expect("two reads wait").wake();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        assert_eq!(other.0.load(Ordering::SeqCst), 1);
         assert_eq!(l.poll_ready(&mut cx), Poll::Ready(true));
         // Two parts fill in order; the rest waits for the next read.
         let (mut a, mut b) = ([0u8; 2], [0u8; 3]);

@@ -31,7 +31,7 @@ mod uring;
 #[cfg(test)]
 pub(crate) use driver::live_ops;
 pub(crate) use driver::{
-    add_timer, install, uninstall, with_current, Completions, Driver, DriverShared,
+    add_timer, install, reap_now, uninstall, with_current, Completions, Driver, DriverShared,
 };
 pub(crate) use pool::{Key, OpPool};
 pub(crate) use uring::{has_opcode, RingConfig};

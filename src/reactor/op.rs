@@ -116,8 +116,13 @@ pub(crate) trait OpCode: Send + 'static {
 
     /// The result of an op whose future was dropped (before or after the
     /// completion arrived, as long as nobody took the output). Ops that
-    /// produce a resource (an fd from open or accept) release it here.
-    fn complete_orphan(&mut self, _res: i32) {}
+    /// produce a resource (an fd from open or accept) release it here; a
+    /// read hands its data to its socket's next read, and returns the
+    /// waker of a read waiting for it, which the caller wakes once it is
+    /// done with its own state (a driver: after its borrow ends).
+    fn complete_orphan(&mut self, _res: i32) -> Option<Waker> {
+        None
+    }
 }
 
 pub(super) const IDLE: u8 = 0;
@@ -273,13 +278,13 @@ impl<T: OpCode> OpCell<T> {
     /// # Safety
     /// `header` must point at a live `OpCell<T>` in state CANCELLED: the
     /// future is gone and the driver owns the data.
-    pub(super) unsafe fn orphan_raw(header: NonNull<Header>, res: i32) {
+    pub(super) unsafe fn orphan_raw(header: NonNull<Header>, res: i32) -> Option<Waker> {
         // SAFETY: per the contract.
         let cell = unsafe { header.cast::<OpCell<T>>().as_ref() };
         // SAFETY: the future was dropped; nobody else touches `data`.
-        if let Some(data) = unsafe { &mut *cell.data.get() } {
-            data.complete_orphan(res);
-        }
+        unsafe { &mut *cell.data.get() }
+            .as_mut()
+            .and_then(|data| data.complete_orphan(res))
     }
 
     /// Records the result and hands the op to its future (COMPLETED), or,
@@ -302,8 +307,7 @@ impl<T: OpCode> OpCell<T> {
             Err(_) => {
                 // CANCELLED: the future is gone and the data is ours.
                 // SAFETY: per the contract, and the state is CANCELLED.
-                unsafe { Self::orphan_raw(header, res) };
-                None
+                unsafe { Self::orphan_raw(header, res) }
             }
         }
     }
@@ -514,7 +518,9 @@ impl<T: OpCode> Op<T> {
     /// driver if it is cancelled in flight, else from the drop).
     pub(crate) fn is_unclaimed(&self) -> bool {
         match self.cell.header.state.load(Ordering::Acquire) {
-            IN_FLIGHT => true,
+            // Without a home, submission panicked before a driver took it:
+            // nothing will complete it.
+            IN_FLIGHT => self.home.is_some(),
             // SAFETY: COMPLETED was seen with Acquire, so the driver is done
             // with `data`; `&self` excludes a concurrent `take_output`.
             COMPLETED => unsafe { (*self.cell.data.get()).is_some() },
@@ -594,8 +600,8 @@ impl<T: OpCode> Drop for Op<T> {
                 // done with `data` and `result`; `&mut self` is exclusive.
                 let (data, (res, _)) =
                     unsafe { (&mut *self.cell.data.get(), *self.cell.header.result.get()) };
-                if let Some(data) = data {
-                    data.complete_orphan(res);
+                if let Some(waker) = data.as_mut().and_then(|d| d.complete_orphan(res)) {
+                    waker.wake();
                 }
             }
             Err(_) => {}

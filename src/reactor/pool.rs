@@ -131,8 +131,7 @@ impl<T: OpCode> PoolCell<T> {
             }
             Err(_) => {
                 // SAFETY: per the contract; CANCELLED: the owner is gone.
-                unsafe { OpCell::<T>::orphan_raw(header, res) };
-                None
+                unsafe { OpCell::<T>::orphan_raw(header, res) }
             }
         }
     }

@@ -200,8 +200,9 @@ impl OpCode for CanaryRead {
         cqe_result(res).map(|n| n as usize)
     }
 
-    fn complete_orphan(&mut self, _res: i32) {
+    fn complete_orphan(&mut self, _res: i32) -> Option<std::task::Waker> {
         self.canary.completed.store(true, Ordering::Release);
+        None
     }
 }
 

@@ -57,11 +57,12 @@ impl OpCode for OpenAt {
         Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
     }
 
-    fn complete_orphan(&mut self, res: i32) {
+    fn complete_orphan(&mut self, res: i32) -> Option<std::task::Waker> {
         if res >= 0 {
             // SAFETY: the open succeeded after its future was dropped: the
             // descriptor is ours and nobody else will ever see it.
             drop(unsafe { OwnedFd::from_raw_fd(res) });
         }
+        None
     }
 }

@@ -79,7 +79,7 @@ impl<F: OpFd + Send + 'static> OpCode for Accept<F> {
         Ok((fd, addr))
     }
 
-    fn complete_orphan(&mut self, res: i32) {
+    fn complete_orphan(&mut self, res: i32) -> Option<std::task::Waker> {
         if res >= 0 {
             // The accept completed after its future was dropped: nobody
             // will use the connection, so close it (the peer sees EOF or
@@ -87,5 +87,6 @@ impl<F: OpFd + Send + 'static> OpCode for Accept<F> {
             // SAFETY: the new descriptor is owned by nothing else.
             drop(unsafe { OwnedFd::from_raw_fd(res) });
         }
+        None
     }
 }

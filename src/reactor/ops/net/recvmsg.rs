@@ -118,10 +118,9 @@ impl<B: IoBufMut, F: OpFd + Send + 'static> OpCode for RecvMsg<B, F> {
         (Ok((n, addr)), self.bufs)
     }
 
-    fn complete_orphan(&mut self, res: i32) {
-        let (Some(keep), Some(leftover)) = (self.keep, self.fd.leftover()) else {
-            return;
-        };
+    fn complete_orphan(&mut self, res: i32) -> Option<std::task::Waker> {
+        let keep = self.keep?;
+        let leftover = self.fd.leftover()?;
         let from = (keep == KeepAs::Datagram && res >= 0).then(|| {
             let storage = std::mem::replace(&mut self.storage, SockAddrStorage::zeroed());
             // SAFETY: the receive succeeded: the kernel wrote an address of
@@ -136,6 +135,6 @@ impl<B: IoBufMut, F: OpFd + Send + 'static> OpCode for RecvMsg<B, F> {
             // start, and `n` is within this one's capacity.
             unsafe { std::slice::from_raw_parts(b.stable_ptr(), n) }
         });
-        leftover.orphan_done(keep, got, from, res);
+        leftover.orphan_done(keep, got, from, res)
     }
 }
