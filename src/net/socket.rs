@@ -95,10 +95,15 @@ impl Socket {
         Op::new(Send::new(self.fd.clone(), buf, 0)).await
     }
 
-    /// A stream's read into `buf` from `offset`: the bytes dropped reads
-    /// kept come first (`reactor/leftover.rs`), else one receive, whose
-    /// bytes are kept if this read is dropped in turn.
-    async fn read_at<B: IoBufMut>(&self, mut buf: B, offset: usize) -> (io::Result<usize>, B) {
+    /// A read into `buf` from `offset`: what dropped reads kept comes
+    /// first (`reactor/leftover.rs`), else one receive, whose data is kept
+    /// `as` that if this read is dropped in turn.
+    async fn recv_at<B: IoBufMut>(
+        &self,
+        mut buf: B,
+        offset: usize,
+        keep: KeepAs,
+    ) -> (io::Result<usize>, B) {
         let leftover = self.fd.leftover();
         let kept = poll_fn(|cx| leftover.poll_take(cx, [spare(&mut buf, offset)])).await;
         match kept {
@@ -112,29 +117,27 @@ impl Socket {
                 (res, buf)
             }
             None => {
-                let op = Recv::new(self.fd.clone(), buf, offset).keeping();
+                let op = Recv::new(self.fd.clone(), buf, offset).keeping(keep);
                 leftover.keep(Op::new(op)).await
             }
         }
     }
 
-    /// A datagram socket's receive (a stream's is [`read`](Socket::read)):
-    /// a `recvmsg`, so that a dropped one keeps its datagram's sender too.
+    /// A datagram socket's receive (a stream's is [`read`](Socket::read)).
     pub(crate) async fn recv<B: IoBufMut>(&self, buf: B) -> (io::Result<usize>, B) {
-        let (res, mut bufs) = self.recvmsg_kept(vec![buf], KeepAs::Datagram).await;
-        (res.map(|(n, _)| n), bufs.pop().expect("one buffer"))
+        self.recv_at(buf, 0, KeepAs::Datagram).await
     }
 
     /// A stream socket's read.
     pub(crate) async fn read<B: IoBufMut>(&self, buf: B) -> (io::Result<usize>, B) {
-        self.read_at(buf, 0).await
+        self.recv_at(buf, 0, KeepAs::Bytes).await
     }
 
     /// A stream socket's reads until the buffer's capacity is full.
     pub(crate) async fn read_exact<B: IoBufMut>(&self, mut buf: B) -> (io::Result<()>, B) {
         let mut filled = 0;
         while filled < buf.bytes_total() {
-            let (res, b) = self.read_at(buf, filled).await;
+            let (res, b) = self.recv_at(buf, filled, KeepAs::Bytes).await;
             buf = b;
             match res {
                 Ok(0) => {
@@ -182,16 +185,34 @@ impl Socket {
         bufs: Vec<B>,
     ) -> (io::Result<(usize, SockAddr)>, Vec<B>) {
         let (res, bufs) = self.recvmsg_kept(bufs, KeepAs::Datagram).await;
-        (
-            res.and_then(|(n, from)| Ok((n, Socket::sender(from)?))),
-            bufs,
-        )
+        (res.and_then(|(n, from)| Ok((n, self.sender(from)?))), bufs)
     }
 
-    /// The sender of a datagram, which every kept datagram has (kept
-    /// bytes have none, but a datagram socket keeps none).
-    fn sender(from: Option<SockAddr>) -> io::Result<SockAddr> {
-        from.ok_or_else(|| io::Error::other("kept bytes on a datagram socket"))
+    /// The sender of a datagram. A kept one may have none: it was kept by
+    /// a `recv` on a socket that was not connected (`recv` is for connected
+    /// sockets, whose peer is the sender); such a datagram is reported
+    /// from the unspecified address of the socket's family (an unnamed
+    /// one for a Unix socket) rather than lost.
+    fn sender(&self, from: Option<SockAddr>) -> io::Result<SockAddr> {
+        if let Some(from) = from {
+            return Ok(from);
+        }
+        let mut local = self.sock().local_addr()?;
+        Ok(match local.as_socket() {
+            Some(std::net::SocketAddr::V4(_)) => {
+                SockAddr::from(std::net::SocketAddr::from(([0u8; 4], 0)))
+            }
+            Some(std::net::SocketAddr::V6(_)) => {
+                SockAddr::from(std::net::SocketAddr::from(([0u16; 8], 0)))
+            }
+            None => {
+                let family = std::mem::size_of::<libc::sa_family_t>();
+                // SAFETY: the family, the first field, is initialized; an
+                // address of only the family is an unnamed one.
+                unsafe { local.set_length(family as libc::socklen_t) };
+                local
+            }
+        })
     }
 
     /// Sends all initialized bytes, however many short sends it takes.
@@ -321,7 +342,7 @@ impl Socket {
     pub(crate) fn blocking_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SockAddr)> {
         if let Some(res) = self.fd.leftover().take_blocking([as_uninit(buf)]) {
             let (n, from) = res?;
-            return Ok((n, Socket::sender(from)?));
+            return Ok((n, self.sender(from)?));
         }
         retry(|| self.sock().recv_from(as_uninit(buf)))
     }

@@ -158,8 +158,11 @@ impl UnixDatagram {
     /// Cancel safe: no datagram is lost. Dropping the future cancels the
     /// receive; if it received a datagram all the same (it completed after
     /// the future's last poll, or before the cancel reached another
-    /// thread's ring), the socket keeps that datagram, with its sender,
-    /// and the next receive gets it first (async or blocking).
+    /// thread's ring), the socket keeps that datagram, with its sender (the
+    /// connected peer), and the next receive gets it first (async or
+    /// blocking). On a socket that is not connected the sender is not
+    /// known: a `recv_from` that gets such a datagram reports it from the
+    /// unspecified address (an unnamed one for a Unix socket).
     ///
     /// # Examples
     ///
@@ -219,7 +222,8 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     ///
-    /// As [`recv`](UnixDatagram::recv).
+    /// Cancel safe, as [`recv`](UnixDatagram::recv); a kept datagram keeps
+    /// its sender.
     ///
     /// # Examples
     ///

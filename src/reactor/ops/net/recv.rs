@@ -1,7 +1,7 @@
 //! `IORING_OP_RECV` into an owned buffer.
 
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, BorrowedFd};
 
 use io_uring::{opcode, squeue::Entry, types::Fd};
 
@@ -19,9 +19,9 @@ pub(crate) struct Recv<B, F = SharedFd> {
     fd: F,
     buf: B,
     buf_offset: usize,
-    /// A stream's read: if it is dropped, the bytes the buffer holds go to
-    /// the fd's leftover (`reactor/leftover.rs`).
-    keep: bool,
+    /// How a dropped read keeps what the buffer holds, in the fd's
+    /// leftover (`reactor/leftover.rs`); `None`: it does not.
+    keep: Option<KeepAs>,
 }
 
 impl<B: IoBufMut, F: AsRawFd> Recv<B, F> {
@@ -37,16 +37,20 @@ impl<B: IoBufMut, F: AsRawFd> Recv<B, F> {
             fd,
             buf,
             buf_offset,
-            keep: false,
+            keep: None,
         }
     }
 
-    /// The same receive for a stream's read that keeps its bytes if
-    /// dropped (the op wrapped in the fd's `Leftover::keep`): the bytes the
-    /// buffer holds, from its start, go to the fd's leftover. (A datagram
-    /// socket's reads keep theirs through `RecvMsg`, which has the sender.)
-    pub(crate) fn keeping(self) -> Recv<B, F> {
-        Recv { keep: true, ..self }
+    /// The same receive for a read that keeps its data if dropped (the op
+    /// wrapped in the fd's `Leftover::keep`): the bytes the buffer holds,
+    /// from its start, go to the fd's leftover as `keep`. A datagram's
+    /// sender is then the socket's peer: a receive without the sender is
+    /// for connected sockets.
+    pub(crate) fn keeping(self, keep: KeepAs) -> Recv<B, F> {
+        Recv {
+            keep: Some(keep),
+            ..self
+        }
     }
 
     fn target(&mut self) -> (*mut u8, usize) {
@@ -96,12 +100,20 @@ impl<B: IoBufMut, F: OpFd + Send + 'static> OpCode for Recv<B, F> {
     }
 
     fn complete_orphan(&mut self, res: i32) -> Option<std::task::Waker> {
-        let leftover = self.fd.leftover().filter(|_| self.keep)?;
+        let keep = self.keep?;
+        let leftover = self.fd.leftover()?;
         let n = self.buf_offset + usize::try_from(res).unwrap_or(0);
         // SAFETY: the first `buf_offset` bytes hold what earlier receives
         // of the same read got, and the kernel initialized `res` more
         // (within the capacity it was given).
         let got = unsafe { std::slice::from_raw_parts(self.buf.stable_ptr(), n) };
-        leftover.orphan_done(KeepAs::Bytes, [got], None, res)
+        let from = (keep == KeepAs::Datagram && res >= 0)
+            .then(|| {
+                // SAFETY: the op holds the descriptor open.
+                let fd = unsafe { BorrowedFd::borrow_raw(self.fd.as_raw_fd()) };
+                socket2::SockRef::from(&fd).peer_addr().ok()
+            })
+            .flatten();
+        leftover.orphan_done(keep, [got], from, res)
     }
 }
