@@ -272,6 +272,20 @@ fn unix_datagram_case() -> Pin<Box<dyn Future<Output = ()> + Send>> {
         let mut buf = [0u8; 5];
         assert_eq!(b.blocking_recv(&mut buf).unwrap(), 5);
         assert_eq!(&buf, b"after");
+        // A socket that is not connected: `recv` learns no sender, and the
+        // kept datagram comes to `recv_from` from an unnamed address.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bound");
+        let bound = UnixDatagram::bind(&path).unwrap();
+        let sender = UnixDatagram::bind(dir.path().join("sender")).unwrap();
+        drop_after(bound.recv(Vec::with_capacity(8)), || {
+            sender.blocking_send_to(b"hi", &path).unwrap();
+        })
+        .await;
+        let (res, buf) = soon("recv_from", bound.recv_from(Vec::with_capacity(8))).await;
+        let (n, from) = res.unwrap();
+        assert_eq!(&buf[..n], b"hi");
+        assert!(from.is_unnamed(), "{from:?}");
     })
 }
 
