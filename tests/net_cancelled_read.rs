@@ -15,15 +15,11 @@ use std::io::Write as _;
 use std::pin::pin;
 use std::time::Duration;
 
-use zio::net::TcpStream;
-
 const TRIES: usize = 200;
 
 /// One try: returns the bytes the read after the dropped one got.
 async fn once() -> Vec<u8> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let peer = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    let stream = TcpStream::from_std(l.accept().unwrap().0).unwrap();
+    let (stream, peer) = common::tcp_with_std_peer();
     {
         let read = pin!(stream.read(Vec::with_capacity(8)));
         assert!(futures::poll!(read).is_pending());

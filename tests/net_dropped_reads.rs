@@ -23,7 +23,7 @@ use std::pin::{pin, Pin};
 use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
-use zio::net::{TcpStream, UdpSocket, UnixDatagram, UnixStream};
+use zio::net::{UdpSocket, UnixDatagram, UnixStream};
 
 type Case = fn() -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -35,14 +35,6 @@ fn everywhere(name: &'static str, case: Case) {
         rt.block_on(async { zio::spawn(case()).await.unwrap() });
         futures::executor::block_on(case());
     });
-}
-
-/// A zio TCP stream and its std peer.
-fn tcp() -> (TcpStream, std::net::TcpStream) {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let peer = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    let stream = TcpStream::from_std(l.accept().unwrap().0).unwrap();
-    (stream, peer)
 }
 
 /// Long enough for any driver to complete a receive of bytes that are
@@ -69,7 +61,7 @@ async fn soon<T>(what: &str, f: impl Future<Output = T>) -> T {
 
 fn tcp_read_case() -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async {
-        let (stream, peer) = tcp();
+        let (stream, peer) = common::tcp_with_std_peer();
         drop_after(stream.read(Vec::with_capacity(8)), || {
             (&peer).write_all(b"abc").unwrap()
         })
@@ -107,7 +99,7 @@ fn a_unix_stream_keeps_a_dropped_reads_bytes_too() {
 
 fn read_exact_case() -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async {
-        let (stream, peer) = tcp();
+        let (stream, peer) = common::tcp_with_std_peer();
         {
             let mut read = pin!(stream.read_exact(Vec::with_capacity(6)));
             assert!(futures::poll!(read.as_mut()).is_pending());
@@ -131,7 +123,7 @@ fn a_read_exact_dropped_midway_keeps_what_it_read() {
 
 fn readv_case() -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async {
-        let (stream, peer) = tcp();
+        let (stream, peer) = common::tcp_with_std_peer();
         let bufs = vec![Vec::with_capacity(2), Vec::with_capacity(8)];
         drop_after(stream.readv(bufs), || (&peer).write_all(b"abcde").unwrap()).await;
         let bufs = vec![Vec::with_capacity(3), Vec::with_capacity(8)];
@@ -148,7 +140,7 @@ fn a_dropped_readv_hands_its_bytes_to_the_next_readv() {
 
 fn error_case() -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async {
-        let (stream, peer) = tcp();
+        let (stream, peer) = common::tcp_with_std_peer();
         drop_after(stream.read(Vec::with_capacity(8)), || {
             socket2::SockRef::from(&peer)
                 .set_linger(Some(Duration::ZERO))
@@ -170,7 +162,7 @@ fn a_reset_taken_by_a_dropped_read_is_reported_by_the_next() {
 fn readiness_case() -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async {
         use tokio::io::AsyncReadExt;
-        let (mut stream, peer) = tcp();
+        let (mut stream, peer) = common::tcp_with_std_peer();
         drop_after(stream.read(Vec::with_capacity(8)), || {
             (&peer).write_all(b"xy").unwrap()
         })
@@ -192,7 +184,7 @@ fn readable_try_read_and_async_read_see_kept_bytes() {
 
 fn blocking_case() -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async {
-        let (stream, peer) = tcp();
+        let (stream, peer) = common::tcp_with_std_peer();
         {
             let mut read = pin!(stream.read(Vec::with_capacity(8)));
             assert!(futures::poll!(read.as_mut()).is_pending());
@@ -300,7 +292,7 @@ const STREAM: usize = 256 * 1024;
 fn random_case() -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async {
         use tokio::io::AsyncReadExt;
-        let (mut stream, peer) = tcp();
+        let (mut stream, peer) = common::tcp_with_std_peer();
         let writer = std::thread::spawn(move || {
             let mut rng = rand::rng();
             let data: Vec<u8> = (0..STREAM).map(|i| (i % 251) as u8).collect();
@@ -367,7 +359,7 @@ fn a_read_dropped_in_a_finished_block_on_does_not_hold_up_other_threads() {
         // nobody drives once `block_on` has returned; the reads after it
         // happen elsewhere, on a plain thread and on another runtime.
         let rt = common::current_rt();
-        let (stream, peer) = tcp();
+        let (stream, peer) = common::tcp_with_std_peer();
         rt.block_on(async {
             let mut read = pin!(stream.read(Vec::with_capacity(8)));
             assert!(futures::poll!(read.as_mut()).is_pending());
@@ -401,7 +393,7 @@ fn a_worker_in_block_in_place_holds_up_no_read_of_a_socket_it_dropped() {
     common::watchdog("block_in_place", || {
         common::multi_rt(2).block_on(async {
             let task = zio::spawn(async {
-                let (stream, peer) = tcp();
+                let (stream, peer) = common::tcp_with_std_peer();
                 let stream = std::sync::Arc::new(stream);
                 {
                     let mut read = pin!(stream.read(Vec::with_capacity(8)));

@@ -54,11 +54,10 @@
 //! a read received (a stream's bytes, a whole datagram with its sender)
 //! is kept with the socket and handed to its next read, however it reads,
 //! so reads lose nothing. Each method's `# Cancel safety` section says
-//! which. The poll-based traits
-//! have no such window, nor has `accept`: it accepts only by readiness,
-//! inside its own call, so a dropped `accept` leaves the connection
-//! waiting for the next one (a `CompletionQueue` accept op that completes
-//! after its cancel has its connection closed).
+//! which. The poll-based traits have no such window, nor has `accept`: it
+//! accepts only by readiness, inside its own call, so a dropped `accept`
+//! leaves the connection waiting for the next one (a `CompletionQueue`
+//! accept op that completes after its cancel has its connection closed).
 
 mod addr;
 #[macro_use]

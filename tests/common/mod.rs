@@ -48,6 +48,15 @@ pub async fn tcp_pair() -> (zio::net::TcpStream, zio::net::TcpStream) {
     (client, server)
 }
 
+/// A zio TCP stream and its std peer, made without any runtime (blocking
+/// connect and accept on the calling thread).
+pub fn tcp_with_std_peer() -> (zio::net::TcpStream, std::net::TcpStream) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let peer = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let stream = zio::net::TcpStream::from_std(l.accept().unwrap().0).unwrap();
+    (stream, peer)
+}
+
 pub fn current_rt() -> zio::runtime::Runtime {
     zio::runtime::Builder::new_current_thread()
         .enable_all()

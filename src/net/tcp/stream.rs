@@ -163,7 +163,9 @@ impl TcpStream {
     /// traits are cancelled; if one still holds the descriptor, the std
     /// stream gets a duplicate of it (the same connection). Bytes that
     /// dropped reads took and the stream kept for its next read (see
-    /// [`read`](Self::read)) stay behind: read them before converting, and convert no stream whose dropped read's receive may still be out (it would take bytes from the std stream).
+    /// [`read`](Self::read)) stay behind: read them before converting,
+    /// and convert no stream whose dropped read's receive may still be
+    /// out (it would take bytes from the std stream).
     ///
     /// # Errors
     ///

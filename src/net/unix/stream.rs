@@ -143,7 +143,9 @@ impl UnixStream {
     /// The std stream (blocking); a duplicate of the descriptor if a
     /// cancelled poll still holds it. Bytes that dropped reads took and
     /// the stream kept for its next read (see [`read`](Self::read)) stay
-    /// behind: read them before converting, and convert no stream whose dropped read's receive may still be out (it would take bytes from the std stream).
+    /// behind: read them before converting, and convert no stream whose
+    /// dropped read's receive may still be out (it would take bytes from
+    /// the std stream).
     ///
     /// # Errors
     ///
