@@ -46,13 +46,15 @@ pub(crate) enum KeepAs {
 /// sender if known.
 pub(crate) type Taken = io::Result<(usize, Option<SockAddr>)>;
 
-/// The leftover of one socket (it lives in the socket's `SharedFd`).
+/// The leftover of one socket (it lives in the socket's `SharedFd`, so
+/// every descriptor carries one: 24 bytes while nothing is kept).
 #[derive(Debug, Default)]
 pub(crate) struct Leftover {
     /// Whether `state` holds anything (an orphan out, data, an error):
     /// the reads' fast path.
     busy: AtomicBool,
-    state: Mutex<State>,
+    /// Allocated by the first dropped read, freed once it is empty again.
+    state: Mutex<Option<Box<State>>>,
 }
 
 #[derive(Debug, Default)]
@@ -91,11 +93,19 @@ impl Leftover {
         self.busy.load(Ordering::Acquire)
     }
 
-    /// Runs `f` on the state under the lock and republishes `busy`.
+    /// Runs `f` on the state under the lock and republishes `busy`. The
+    /// state is made if there was none, and freed if it ends up empty (no
+    /// read waits then: reads wait only while an orphan is out).
     fn update<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        let mut state = self.state.lock();
-        let out = f(&mut state);
-        self.busy.store(state.busy(), Ordering::Release);
+        let mut guard = self.state.lock();
+        let state = guard.get_or_insert_with(Box::default);
+        let out = f(state);
+        let busy = state.busy();
+        if !busy {
+            debug_assert!(state.wakers.is_empty(), "no read waits without an orphan");
+            *guard = None;
+        }
+        self.busy.store(busy, Ordering::Release);
         out
     }
 
@@ -417,6 +427,33 @@ mod tests {
         let e = l.try_take([uninit(&mut buf)]).unwrap().unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::ECONNRESET), "the first error");
         assert!(l.try_take([uninit(&mut buf)]).is_none());
+    }
+
+    #[test]
+    fn the_state_lives_only_while_something_is_kept() {
+        let l = Leftover::new();
+        assert!(std::mem::size_of::<Leftover>() <= 24);
+        assert!(l.state.lock().is_none(), "a new socket keeps nothing");
+        l.expect_orphan();
+        assert!(l.state.lock().is_some());
+        l.orphan_done(KeepAs::Bytes, [&b"ab"[..]], None, 2);
+        let mut buf = [0u8; 1];
+        assert!(matches!(
+            l.try_take([uninit(&mut buf)]),
+            Some(Ok((1, None)))
+        ));
+        assert!(l.state.lock().is_some(), "one byte is still kept");
+        assert!(matches!(
+            l.try_take([uninit(&mut buf)]),
+            Some(Ok((1, None)))
+        ));
+        assert!(l.state.lock().is_none(), "freed once taken");
+        l.expect_orphan();
+        l.orphan_done(KeepAs::Bytes, [], None, -libc::ECANCELED);
+        assert!(
+            l.state.lock().is_none(),
+            "a cancelled orphan leaves nothing"
+        );
     }
 
     #[test]
