@@ -1,6 +1,6 @@
 //! A runtime's shared state and where a woken task goes.
 //!
-//! Each worker slot has a bounded local queue that other workers steal
+//! Each worker slot has a local queue (unbounded) that other workers steal
 //! from, and a queue of `!Send` tasks that only its own thread runs. A task
 //! woken on a worker of its runtime goes to that worker (the LIFO slot, or
 //! the back of the local queue if it yielded); a task woken anywhere else

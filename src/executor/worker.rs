@@ -21,6 +21,10 @@ use crate::reactor::{self, DriverShared};
 /// How many times in a row the LIFO slot may run before the local queue
 /// gets a turn (two tasks waking each other must not starve the rest).
 const LIFO_LIMIT: u32 = 3;
+/// The most tasks one steal moves: half the victim's queue, up to this
+/// (the queues are unbounded; a steal stays short, and the next comes
+/// when these have run).
+const STEAL_MAX: usize = 128;
 /// Rounds of stealing attempts before a worker parks. A parked worker costs
 /// ~15 µs to wake, so a short spin pays off when work arrives soon; each
 /// round yields the CPU (see `Worker::search`).
@@ -503,7 +507,7 @@ impl Worker {
                 continue;
             }
             let queue = &shared.slot(victim).queue;
-            let count = queue.len().div_ceil(2);
+            let count = queue.len().div_ceil(2).min(STEAL_MAX);
             let Some(first) = queue.pop() else {
                 continue;
             };
