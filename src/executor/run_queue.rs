@@ -67,15 +67,14 @@ impl RunQueue {
         RunQueue::Local(LocalQueue::default())
     }
 
-    /// Queues `r` at the back; hands it back if the queue is closed (a
-    /// worker's never is).
-    pub(crate) fn push(&self, r: Runnable) -> Result<(), Runnable> {
+    /// Queues `r` at the back.
+    pub(crate) fn push(&self, r: Runnable) {
         match self {
-            RunQueue::Shared(q) => q.push(r).map_err(|e| e.into_inner()),
-            RunQueue::Local(q) => {
-                q.with(|q| q.push_back(r));
-                Ok(())
+            // Unbounded and never closed: the push cannot fail.
+            RunQueue::Shared(q) => {
+                let _ = q.push(r);
             }
+            RunQueue::Local(q) => q.with(|q| q.push_back(r)),
         }
     }
 
@@ -122,7 +121,8 @@ mod tests {
             // SAFETY: the future and its output are `Send`, so the runnable
             // and the handle may be used on any thread.
             let (runnable, handle) = unsafe { spawn_raw(async move { i }, |_, _| {}, None) };
-            assert!(queue.push(runnable).is_ok(), "task {i} handed back");
+            queue.push(runnable);
+            assert_eq!(queue.len(), i + 1, "task {i} handed back");
             handles.push(handle);
         }
         assert_eq!(queue.len(), 10_000);

@@ -114,16 +114,11 @@ pub(crate) fn schedule_local(
 fn push_queue(ctx: &WorkerCtx, runnable: Runnable) {
     let shared = &ctx.shared;
     let queue = &shared.slot(ctx.index).queue;
-    match queue.push(runnable) {
-        // Only worth waking a parked worker when there is more here than
-        // this worker runs next (as tokio's `should_notify_others`).
-        Ok(()) if queue.len() < 2 => {}
-        Ok(()) => {
-            if shared.flavor == Flavor::MultiThread {
-                shared.notify_parked();
-            }
-        }
-        Err(r) => shared.inject(r),
+    queue.push(runnable);
+    // Only worth waking a parked worker when there is more here than this
+    // worker runs next (as tokio's `should_notify_others`).
+    if queue.len() >= 2 && shared.flavor == Flavor::MultiThread {
+        shared.notify_parked();
     }
 }
 
@@ -150,10 +145,7 @@ fn pop_injector(ctx: &WorkerCtx) -> Option<Runnable> {
     let batch = (shared.injector.len() / shared.workers).min(room);
     for _ in 0..batch {
         let Ok(t) = shared.injector.pop() else { break };
-        if let Err(t) = slot.queue.push(t) {
-            shared.push_global(t);
-            break;
-        }
+        slot.queue.push(t);
     }
     Some(first)
 }
@@ -513,10 +505,7 @@ impl Worker {
             };
             for _ in 1..count {
                 let Some(t) = queue.pop() else { break };
-                if let Err(t) = mine.push(t) {
-                    shared.push_global(t);
-                    break;
-                }
+                mine.push(t);
             }
             return Some(first);
         }
